@@ -1,0 +1,52 @@
+# otelcol-audit: the two commands a newcomer needs are `make run` and `make test`.
+SHELL := bash
+.SHELLFLAGS := -eu -o pipefail -c
+GO ?= go
+BIN := bin/otelcol-audit
+CONFIG ?= config/default.yaml
+# Packages compiled once per `go test` invocation; 2 keeps memory low on small machines.
+GOTEST_P ?= 2
+
+.PHONY: build generate check-generated run test test-short bench lint tools fuzz clean
+
+## build: install the pinned builder, regenerate the distribution sources, compile bin/otelcol-audit
+build: generate
+	$(GO) build -trimpath -o $(BIN) ./cmd/otelcol-audit
+
+## generate: regenerate cmd/otelcol-audit from builder-config.yaml
+generate:
+	scripts/generate.sh
+
+## check-generated: fail when cmd/otelcol-audit does not match builder-config.yaml
+check-generated:
+	scripts/generate.sh --check
+
+## run: build, then start the collector on the bundled default config
+run: build
+	$(BIN) --config $(CONFIG)
+
+## tools: install the pinned test servers and tools (VictoriaLogs, Mailpit, promtool, benchstat)
+tools:
+	scripts/tools.sh all
+
+## test: everything CI runs
+test: tools lint check-generated
+	OTELCOL_AUDIT_REQUIRE_INTEGRATION=1 $(GO) test -p $(GOTEST_P) -count=1 -timeout 20m ./...
+
+## test-short: unit tests only, no real servers
+test-short:
+	$(GO) test -short ./...
+
+## bench: run the benchmarks documented in BENCHMARKS.md
+bench:
+	scripts/bench.sh
+
+## lint: gofmt, go vet
+lint:
+	@out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
+	  if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
+	$(GO) vet ./...
+	scripts/check-versions.sh
+
+clean:
+	rm -rf bin
