@@ -7,7 +7,7 @@ CONFIG ?= config/default.yaml
 # Packages compiled once per `go test` invocation; 2 keeps memory low on small machines.
 GOTEST_P ?= 2
 
-.PHONY: build generate check-generated run test test-short bench lint tools fuzz clean
+.PHONY: build generate check-generated run test test-short bench lint tools dashboards clean
 
 ## build: install the pinned builder, regenerate the distribution sources, compile bin/otelcol-audit
 build: generate
@@ -24,6 +24,10 @@ check-generated:
 ## run: build, then start the collector on the bundled default config
 run: build
 	$(BIN) --config $(CONFIG)
+
+## dashboards: regenerate the Grafana dashboards and the Loki and Prometheus rules from Go
+dashboards:
+	$(GO) run ./cmd/dashgen -out dashboards
 
 ## tools: install the pinned test servers and tools (VictoriaLogs, Mailpit, promtool, benchstat)
 tools:
