@@ -15,8 +15,8 @@ import (
 // timestamp, the event name, the body and the attributes (keys sorted). Attributes under
 // "audit." are skipped, so that a normalised record hashes like the record it came from.
 func HashRecordEventID(source string, timestampUnixNano int64, eventName string, body pcommon.Value, attrs pcommon.Map) string {
-	var buf []byte
-	buf = appendString(buf, source)
+	var bufArr [512]byte
+	buf := appendString(bufArr[:0], source)
 	buf = strconv.AppendInt(buf, timestampUnixNano, 10)
 	buf = appendString(buf, eventName)
 	buf = appendCanonical(buf, body)

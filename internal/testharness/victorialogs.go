@@ -19,8 +19,14 @@ type VictoriaLogs struct {
 // StartVictoriaLogs starts the pinned VictoriaLogs on a free loopback port with a temp store.
 func StartVictoriaLogs(t testing.TB) *VictoriaLogs {
 	t.Helper()
+	return StartVictoriaLogsOnPort(t, FreePort(t))
+}
+
+// StartVictoriaLogsOnPort starts VictoriaLogs on a given loopback port, for tests that must
+// configure a client before the server exists (an outage from the start).
+func StartVictoriaLogsOnPort(t testing.TB, port int) *VictoriaLogs {
+	t.Helper()
 	bin := ToolPath(t, "VICTORIALOGS_BIN", "victoria-logs")
-	port := FreePort(t)
 	base := fmt.Sprintf("http://127.0.0.1:%d", port)
 	p := StartProcess(t, bin, []string{
 		fmt.Sprintf("-httpListenAddr=127.0.0.1:%d", port),

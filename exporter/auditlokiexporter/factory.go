@@ -1,0 +1,81 @@
+package auditlokiexporter
+
+import (
+	"context"
+	"time"
+
+	"go.opentelemetry.io/collector/component"
+	"go.opentelemetry.io/collector/config/confighttp"
+	"go.opentelemetry.io/collector/config/configoptional"
+	"go.opentelemetry.io/collector/config/configretry"
+	"go.opentelemetry.io/collector/consumer"
+	"go.opentelemetry.io/collector/exporter"
+	"go.opentelemetry.io/collector/exporter/exporterhelper"
+
+	"github.com/otelcol-audit/otelcol-audit/exporter/auditlokiexporter/internal/metadata"
+)
+
+// NewFactory creates a factory for the audit_loki exporter.
+func NewFactory() exporter.Factory {
+	return exporter.NewFactory(
+		metadata.Type,
+		createDefaultConfig,
+		exporter.WithLogs(createLogs, metadata.LogsStability),
+	)
+}
+
+func createDefaultConfig() component.Config {
+	client := confighttp.NewDefaultClientConfig()
+	client.Timeout = 30 * time.Second
+
+	queue := exporterhelper.NewDefaultQueueConfig()
+	queue.NumConsumers = 4
+	// Batches are bounded in bytes; the exporter splits any push above limits::max_request_size.
+	queue.Batch = configoptional.Some(exporterhelper.BatchConfig{
+		FlushTimeout: time.Second,
+		Sizer:        exporterhelper.RequestSizerTypeBytes,
+		MinSize:      256 << 10,
+		MaxSize:      1 << 20,
+	})
+
+	return &Config{
+		ClientConfig: client,
+		QueueConfig:  configoptional.Some(queue),
+		RetryConfig:  configretry.NewDefaultBackOffConfig(),
+		PushPath:     DefaultPushPath,
+		Tenant:       TenantConfig{Mode: TenantModePerRecord},
+		Labels:       LabelsConfig{MaxValuesPerLabel: 100},
+		LineFormat:   LineFormatText,
+		Limits: LimitsConfig{
+			MaxLineSize:               256 << 10,
+			MaxLabelNameLength:        1024,
+			MaxLabelValueLength:       2048,
+			MaxLabelNamesPerSeries:    15,
+			MaxStructuredMetadataSize: 64 << 10,
+			MaxFuture:                 10 * time.Minute,
+			MaxAge:                    7 * 24 * time.Hour,
+			MaxRequestSize:            1 << 20,
+		},
+		DeadLetter: DeadLetterConfig{
+			Path:       "./data/audit_loki_dead_letter.jsonl",
+			MaxSizeMiB: 100,
+		},
+	}
+}
+
+func createLogs(ctx context.Context, set exporter.Settings, cfg component.Config) (exporter.Logs, error) {
+	c := cfg.(*Config)
+	exp, err := newLokiExporter(c, set)
+	if err != nil {
+		return nil, err
+	}
+	return exporterhelper.NewLogs(ctx, set, cfg, exp.pushLogs,
+		exporterhelper.WithStart(exp.start),
+		exporterhelper.WithShutdown(exp.shutdown),
+		exporterhelper.WithCapabilities(consumer.Capabilities{MutatesData: false}),
+		// The HTTP client's timeout bounds each request.
+		exporterhelper.WithTimeout(exporterhelper.TimeoutConfig{Timeout: 0}),
+		exporterhelper.WithRetry(c.RetryConfig),
+		exporterhelper.WithQueue(c.QueueConfig),
+	)
+}

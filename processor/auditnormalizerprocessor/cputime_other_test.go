@@ -1,0 +1,5 @@
+//go:build !unix
+
+package auditnormalizerprocessor
+
+func processCPUNanos() int64 { return 0 }

@@ -1,0 +1,242 @@
+package auditnormalizerprocessor
+
+import (
+	"context"
+	"sync"
+
+	"go.opentelemetry.io/collector/pdata/plog"
+	"go.opentelemetry.io/collector/processor"
+	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/metric"
+
+	"github.com/otelcol-audit/otelcol-audit/internal/audit"
+	"github.com/otelcol-audit/otelcol-audit/processor/auditnormalizerprocessor/internal/metadata"
+)
+
+// Values of the records metric's result attribute.
+const (
+	resultMapped   = "mapped"
+	resultFallback = "fallback"
+)
+
+// sourceNone is the records metric's source when no profile mapped the record.
+const sourceNone = "none"
+
+// overflowLabel replaces tenant and category values beyond the configured bound.
+const overflowLabel = "_other"
+
+// maxCategories bounds the category attribute of otelcol_audit_events: names derived from
+// unknown events (Kubernetes custom resources, say) could otherwise grow without limit.
+const maxCategories = 256
+
+var (
+	unmappedReasons   = []string{audit.ReasonNoProfile, audit.ReasonNoEventName, audit.ReasonUnparsableBody, audit.ReasonNoAuthor}
+	quarantineReasons = []string{QuarantineEmpty, QuarantineTooLong, QuarantineInvalidChar, QuarantineDots}
+	outcomes          = []string{audit.OutcomeSuccess, audit.OutcomeFailure, audit.OutcomeUnknown}
+)
+
+type normalizerProcessor struct {
+	normalizer *Normalizer
+	telemetry  *metadata.TelemetryBuilder
+
+	// Attribute sets are built once per value and reused: building one per record would
+	// allocate on the hot path.
+	recordOpts     [len(profileNames) + 1][2]metric.AddOption
+	unmappedOpts   map[string]metric.AddOption
+	quarantineOpts map[string]metric.AddOption
+
+	tenants    *boundedSet
+	categories *boundedSet
+	eventOpts  sync.Map // eventKey -> metric.AddOption
+	loginOpts  sync.Map // tenant -> metric.AddOption
+}
+
+type eventKey struct{ tenant, category, outcome string }
+
+func newNormalizerProcessor(set processor.Settings, cfg *Config) (*normalizerProcessor, error) {
+	n, err := NewNormalizer(cfg)
+	if err != nil {
+		return nil, err
+	}
+	tb, err := metadata.NewTelemetryBuilder(set.TelemetrySettings)
+	if err != nil {
+		return nil, err
+	}
+	p := &normalizerProcessor{
+		normalizer:     n,
+		telemetry:      tb,
+		unmappedOpts:   map[string]metric.AddOption{},
+		quarantineOpts: map[string]metric.AddOption{},
+		tenants:        newBoundedSet(cfg.Metrics.MaxTenants),
+		categories:     newBoundedSet(maxCategories),
+	}
+	ctx := context.Background()
+	sources := append(profileNames[:], sourceNone)
+	for i, src := range sources {
+		for j, result := range []string{resultMapped, resultFallback} {
+			p.recordOpts[i][j] = metric.WithAttributeSet(attribute.NewSet(attribute.String("source", src), attribute.String("result", result)))
+			// Pre-created at zero, so that dashboards see the series before the first event.
+			tb.AuditNormalizerRecords.Add(ctx, 0, p.recordOpts[i][j])
+		}
+	}
+	for _, r := range unmappedReasons {
+		p.unmappedOpts[r] = metric.WithAttributeSet(attribute.NewSet(attribute.String("reason", r)))
+		tb.AuditNormalizerUnmapped.Add(ctx, 0, p.unmappedOpts[r])
+	}
+	for _, r := range quarantineReasons {
+		p.quarantineOpts[r] = metric.WithAttributeSet(attribute.NewSet(attribute.String("reason", r)))
+		tb.AuditNormalizerTenantQuarantined.Add(ctx, 0, p.quarantineOpts[r])
+	}
+	return p, nil
+}
+
+// batchStats counts one batch, so that each series is added to once per batch.
+type batchStats struct {
+	records      [len(profileNames) + 1][2]int64
+	unmapped     map[string]int64
+	quarantined  map[string]int64
+	events       map[eventKey]int64
+	failedLogins map[string]int64
+}
+
+var statsPool = sync.Pool{New: func() any {
+	return &batchStats{
+		unmapped:     map[string]int64{},
+		quarantined:  map[string]int64{},
+		events:       map[eventKey]int64{},
+		failedLogins: map[string]int64{},
+	}
+}}
+
+func (p *normalizerProcessor) processLogs(ctx context.Context, ld plog.Logs) (plog.Logs, error) {
+	st := statsPool.Get().(*batchStats)
+	rls := ld.ResourceLogs()
+	for i := 0; i < rls.Len(); i++ {
+		rl := rls.At(i)
+		res := rl.Resource().Attributes()
+		sls := rl.ScopeLogs()
+		for j := 0; j < sls.Len(); j++ {
+			lrs := sls.At(j).LogRecords()
+			for k := 0; k < lrs.Len(); k++ {
+				r := p.normalizer.NormalizeRecord(res, lrs.At(k))
+				st.add(r, p)
+			}
+		}
+	}
+	p.flush(ctx, st)
+	statsPool.Put(st)
+	return ld, nil
+}
+
+func (st *batchStats) add(r Result, p *normalizerProcessor) {
+	src := len(profileNames)
+	if r.Source != "" {
+		src, _ = profileIndex(r.Source)
+	}
+	result := 0
+	if r.Fallback {
+		result = 1
+	}
+	st.records[src][result]++
+	if r.Reason != "" {
+		st.unmapped[r.Reason]++
+	}
+	if r.Quarantine != "" {
+		st.quarantined[r.Quarantine]++
+	}
+	tenant := p.tenants.label(r.Tenant)
+	st.events[eventKey{tenant: tenant, category: p.categories.label(r.Category), outcome: r.Outcome}]++
+	if r.Summary == audit.SummaryLoginFailed {
+		st.failedLogins[tenant]++
+	}
+}
+
+func (p *normalizerProcessor) flush(ctx context.Context, st *batchStats) {
+	tb := p.telemetry
+	for i := range st.records {
+		for j, n := range st.records[i] {
+			if n > 0 {
+				tb.AuditNormalizerRecords.Add(ctx, n, p.recordOpts[i][j])
+				st.records[i][j] = 0
+			}
+		}
+	}
+	for r, n := range st.unmapped {
+		tb.AuditNormalizerUnmapped.Add(ctx, n, p.unmappedOpts[r])
+	}
+	clear(st.unmapped)
+	for r, n := range st.quarantined {
+		tb.AuditNormalizerTenantQuarantined.Add(ctx, n, p.quarantineOpts[r])
+	}
+	clear(st.quarantined)
+	for k, n := range st.events {
+		tb.AuditEvents.Add(ctx, n, p.eventOption(k))
+	}
+	clear(st.events)
+	for t, n := range st.failedLogins {
+		tb.AuditFailedLogins.Add(ctx, n, p.loginOption(t))
+	}
+	clear(st.failedLogins)
+}
+
+func (p *normalizerProcessor) eventOption(k eventKey) metric.AddOption {
+	if o, ok := p.eventOpts.Load(k); ok {
+		return o.(metric.AddOption)
+	}
+	o := metric.WithAttributeSet(attribute.NewSet(
+		attribute.String("tenant", k.tenant),
+		attribute.String("category", k.category),
+		attribute.String("outcome", k.outcome),
+	))
+	p.eventOpts.Store(k, o)
+	return o
+}
+
+func (p *normalizerProcessor) loginOption(tenant string) metric.AddOption {
+	if o, ok := p.loginOpts.Load(tenant); ok {
+		return o.(metric.AddOption)
+	}
+	o := metric.WithAttributeSet(attribute.NewSet(attribute.String("tenant", tenant)))
+	p.loginOpts.Store(tenant, o)
+	return o
+}
+
+func (p *normalizerProcessor) shutdown(context.Context) error {
+	p.telemetry.Shutdown()
+	return nil
+}
+
+// boundedSet admits the first max distinct values as metric labels; later values are
+// counted as "_other", so a flood of tenants cannot blow up the metric's cardinality.
+type boundedSet struct {
+	mu   sync.RWMutex
+	max  int
+	seen map[string]struct{}
+}
+
+func newBoundedSet(max int) *boundedSet {
+	return &boundedSet{max: max, seen: make(map[string]struct{})}
+}
+
+func (s *boundedSet) label(v string) string {
+	s.mu.RLock()
+	_, ok := s.seen[v]
+	full := len(s.seen) >= s.max
+	s.mu.RUnlock()
+	if ok {
+		return v
+	}
+	if full {
+		return overflowLabel
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if _, ok := s.seen[v]; ok {
+		return v
+	}
+	if len(s.seen) >= s.max {
+		return overflowLabel
+	}
+	s.seen[v] = struct{}{}
+	return v
+}
