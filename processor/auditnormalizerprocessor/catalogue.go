@@ -167,6 +167,19 @@ var builtinCatalogue = map[string]eventKind{
 	"repo.download_zip":                        kind(categoryExports, "Archive downloaded"),
 	"migration.create":                         kind(categoryExports, "Export requested"),
 	"personal_access_token.request_created":    kind(categoryAuthentication, "Access token requested"),
+	// GitHub webhook deliveries: X-GitHub-Event "." action.
+	"member.added":                kind(categoryRoles, "Repository access granted"),
+	"member.removed":              kind(categoryRoles, "Repository access revoked"),
+	"member.edited":               kind(categoryRoles, "Repository access changed"),
+	"organization.member_added":   kind(categoryUsers, "Member added"),
+	"organization.member_removed": kind(categoryUsers, "Member removed"),
+	"organization.member_invited": kind(categoryUsers, "Member invited"),
+	"membership.added":            kind(categoryTeams, "Team member added"),
+	"membership.removed":          kind(categoryTeams, "Team member removed"),
+	"repository.created":          kind(categoryContent, "Repository created"),
+	"repository.deleted":          kind(categoryContent, "Repository deleted"),
+	"repository.publicized":       kind(categorySettings, "Repository made public"),
+	"repository.privatized":       kind(categorySettings, "Repository made private"),
 
 	// AWS CloudTrail event names.
 	"ConsoleLogin":                  login(),

@@ -328,12 +328,31 @@ func (gitHubProfile) detect(m pcommon.Map) bool {
 	if !ok || a.Type() != pcommon.ValueTypeStr {
 		return false
 	}
+	if _, isDelivery := sub(m, "sender"); isDelivery {
+		return has(m, "organization") || has(m, "repository") || has(m, "enterprise")
+	}
 	return has(m, "actor") && (has(m, "_document_id") || has(m, "@timestamp") || has(m, "org") || has(m, "created_at") || has(m, "business"))
 }
 
 var gitHubTargetKeys = []string{"user", "team", "repo", "repository", "permission"}
 
-func (gitHubProfile) extract(m pcommon.Map, _ plog.LogRecord, ev *event) {
+// Attributes the webhook receiver sets on a GitHub webhook delivery.
+const (
+	attrGitHubEvent       = "github.event"
+	attrWebhookDeliveryID = "audit.webhook.delivery_id"
+)
+
+// gitHubDeliveryTargets are the objects a webhook delivery acts on, most specific first,
+// with the field that names each.
+var gitHubDeliveryTargets = [][2]string{
+	{"member", "login"}, {"team", "name"}, {"repository", "full_name"}, {"organization", "login"},
+}
+
+func (p gitHubProfile) extract(m pcommon.Map, lr plog.LogRecord, ev *event) {
+	if sender, ok := sub(m, "sender"); ok && !has(m, "actor") {
+		p.extractDelivery(m, sender, lr, ev)
+		return
+	}
 	ev.name = str(m, "action")
 	ev.author = str(m, "actor")
 	ev.authorID = str(m, "actor_id")
@@ -359,6 +378,41 @@ func (gitHubProfile) extract(m pcommon.Map, _ plog.LogRecord, ev *event) {
 	} else {
 		ev.time, ev.hasTime = m.Get("created_at")
 	}
+}
+
+// extractDelivery maps a webhook delivery (member, repository, team, organization events):
+// the event name is X-GitHub-Event plus the payload's action ("member.added"), the author is
+// the sender, the tenant the organization, and the id X-GitHub-Delivery, which GitHub keeps
+// across redeliveries. Deliveries carry no event time; the record's time is used.
+func (gitHubProfile) extractDelivery(m, sender pcommon.Map, lr plog.LogRecord, ev *event) {
+	a := lr.Attributes()
+	ev.name = str(a, attrGitHubEvent)
+	if action := str(m, "action"); action != "" {
+		if ev.name != "" {
+			ev.name += "."
+		}
+		ev.name += action
+	}
+	ev.author = str(sender, "login")
+	ev.authorID = str(sender, "id")
+	if strings.HasSuffix(ev.author, "[bot]") {
+		ev.author = audit.AuthorSystem
+	}
+	if membership, ok := sub(m, "membership"); ok {
+		ev.target = subStr(membership, "user", "login")
+	}
+	for _, t := range gitHubDeliveryTargets {
+		if ev.target != "" {
+			break
+		}
+		ev.target = subStr(m, t[0], t[1])
+	}
+	ev.tenant = subStr(m, "organization", "login")
+	if ev.tenant == "" {
+		ev.tenant = subStr(m, "enterprise", "slug")
+	}
+	ev.eventID = str(a, attrWebhookDeliveryID)
+	ev.timeNanos = int64(lr.Timestamp())
 }
 
 // --- Keycloak user and admin events --------------------------------------------------------
