@@ -12,7 +12,10 @@ import (
 	resourceprocessor "github.com/open-telemetry/opentelemetry-collector-contrib/processor/resourceprocessor"
 	transformprocessor "github.com/open-telemetry/opentelemetry-collector-contrib/processor/transformprocessor"
 	auditlokiexporter "github.com/otelcol-audit/otelcol-audit/exporter/auditlokiexporter"
+	auditreportexporter "github.com/otelcol-audit/otelcol-audit/exporter/auditreportexporter"
+	auditeventsextension "github.com/otelcol-audit/otelcol-audit/extension/auditeventsextension"
 	auditnormalizerprocessor "github.com/otelcol-audit/otelcol-audit/processor/auditnormalizerprocessor"
+	auditeventsreceiver "github.com/otelcol-audit/otelcol-audit/receiver/auditeventsreceiver"
 	auditwebhookreceiver "github.com/otelcol-audit/otelcol-audit/receiver/auditwebhookreceiver"
 	"go.opentelemetry.io/collector/component"
 	"go.opentelemetry.io/collector/connector"
@@ -50,6 +53,7 @@ func components() (otelcol.Factories, error) {
 	}
 
 	factories.Extensions, err = otelcol.MakeFactoryMap[extension.Factory](
+		auditeventsextension.NewFactory(),
 		filestorage.NewFactory(),
 		healthcheckextension.NewFactory(),
 		pprofextension.NewFactory(),
@@ -59,6 +63,7 @@ func components() (otelcol.Factories, error) {
 		return otelcol.Factories{}, err
 	}
 	factories.ExtensionModules = makeModulesMap(factories.Extensions, map[component.Type]string{
+		auditeventsextension.NewFactory().Type():     "github.com/otelcol-audit/otelcol-audit v0.0.0",
 		filestorage.NewFactory().Type():              "github.com/open-telemetry/opentelemetry-collector-contrib/extension/storage/filestorage v0.161.0",
 		healthcheckextension.NewFactory().Type():     "github.com/open-telemetry/opentelemetry-collector-contrib/extension/healthcheckextension v0.161.0",
 		pprofextension.NewFactory().Type():           "github.com/open-telemetry/opentelemetry-collector-contrib/extension/pprofextension v0.161.0",
@@ -68,6 +73,7 @@ func components() (otelcol.Factories, error) {
 	factories.Receivers, err = otelcol.MakeFactoryMap[receiver.Factory](
 		otlpreceiver.NewFactory(),
 		auditwebhookreceiver.NewFactory(),
+		auditeventsreceiver.NewFactory(),
 	)
 	if err != nil {
 		return otelcol.Factories{}, err
@@ -75,20 +81,23 @@ func components() (otelcol.Factories, error) {
 	factories.ReceiverModules = makeModulesMap(factories.Receivers, map[component.Type]string{
 		otlpreceiver.NewFactory().Type():         "go.opentelemetry.io/collector/receiver/otlpreceiver v0.161.0",
 		auditwebhookreceiver.NewFactory().Type(): "github.com/otelcol-audit/otelcol-audit v0.0.0",
+		auditeventsreceiver.NewFactory().Type():  "github.com/otelcol-audit/otelcol-audit v0.0.0",
 	})
 
 	factories.Exporters, err = otelcol.MakeFactoryMap[exporter.Factory](
 		debugexporter.NewFactory(),
 		otlphttpexporter.NewFactory(),
 		auditlokiexporter.NewFactory(),
+		auditreportexporter.NewFactory(),
 	)
 	if err != nil {
 		return otelcol.Factories{}, err
 	}
 	factories.ExporterModules = makeModulesMap(factories.Exporters, map[component.Type]string{
-		debugexporter.NewFactory().Type():     "go.opentelemetry.io/collector/exporter/debugexporter v0.161.0",
-		otlphttpexporter.NewFactory().Type():  "go.opentelemetry.io/collector/exporter/otlphttpexporter v0.161.0",
-		auditlokiexporter.NewFactory().Type(): "github.com/otelcol-audit/otelcol-audit v0.0.0",
+		debugexporter.NewFactory().Type():       "go.opentelemetry.io/collector/exporter/debugexporter v0.161.0",
+		otlphttpexporter.NewFactory().Type():    "go.opentelemetry.io/collector/exporter/otlphttpexporter v0.161.0",
+		auditlokiexporter.NewFactory().Type():   "github.com/otelcol-audit/otelcol-audit v0.0.0",
+		auditreportexporter.NewFactory().Type(): "github.com/otelcol-audit/otelcol-audit v0.0.0",
 	})
 
 	factories.Processors, err = otelcol.MakeFactoryMap[processor.Factory](

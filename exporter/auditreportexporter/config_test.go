@@ -1,0 +1,100 @@
+package auditreportexporter
+
+import (
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	"go.opentelemetry.io/collector/component"
+	"go.opentelemetry.io/collector/config/configopaque"
+	"go.opentelemetry.io/collector/config/configretry"
+	"go.opentelemetry.io/collector/confmap"
+	"go.opentelemetry.io/collector/confmap/confmaptest"
+
+	"github.com/otelcol-audit/otelcol-audit/exporter/auditreportexporter/internal/metadata"
+)
+
+func loadConfig(t *testing.T, file, name string) (*Config, error) {
+	t.Helper()
+	cm, err := confmaptest.LoadConf(filepath.Join("testdata", file))
+	require.NoError(t, err)
+	sub, err := cm.Sub(component.NewIDWithName(metadata.Type, name).String())
+	require.NoError(t, err)
+	cfg := createDefaultConfig().(*Config)
+	if err := sub.Unmarshal(cfg); err != nil {
+		return nil, err
+	}
+	return cfg, confmap.Validate(cfg)
+}
+
+func TestLoadConfig(t *testing.T) {
+	cfg, err := loadConfig(t, "config.yaml", "")
+	require.NoError(t, err, "the default config is valid")
+	assert.Equal(t, createDefaultConfig(), cfg)
+
+	cfg, err = loadConfig(t, "config.yaml", "full")
+	require.NoError(t, err)
+	assert.Equal(t, "/var/lib/otelcol-audit/reports", cfg.Directory)
+	assert.Equal(t, 45*24*time.Hour, cfg.Spool.Retention)
+	assert.Equal(t, 5, cfg.MaxCatchUp)
+	assert.Equal(t, configretry.BackOffConfig{Enabled: true, InitialInterval: 10 * time.Second, MaxInterval: time.Minute,
+		MaxElapsedTime: 10 * time.Minute, Multiplier: 1.5, RandomizationFactor: 0.5}, cfg.RetryOnFailure)
+	require.True(t, cfg.SMTP.HasValue())
+	smtp := cfg.SMTP.Get()
+	assert.Equal(t, "smtp.example.com:587", smtp.Endpoint)
+	assert.Equal(t, configopaque.String("s3cret"), smtp.Password)
+	assert.Equal(t, 20*time.Second, smtp.Timeout)
+	require.True(t, cfg.Links.Server.HasValue())
+	assert.Equal(t, "0.0.0.0:8443", cfg.Links.Server.Get().NetAddr.Endpoint)
+	assert.Equal(t, "https://reports.example.com", cfg.Links.PublicURL)
+	assert.Equal(t, "k2", cfg.Links.CurrentKey)
+	require.Len(t, cfg.Reports, 2)
+	assert.Equal(t, ReportConfig{
+		Name: "weekly", Schedule: "0 8 * * 1", Timezone: "Europe/Dublin", Tenants: []string{"acme", "globex"},
+		Filters: FilterConfig{Categories: []string{"Authentication", "Users"}, Outcome: "failure"},
+		Formats: []string{"csv", "xlsx"}, Compression: "zip", Recipients: []string{"security@example.com"},
+		Subject:       `Weekly audit log {{.Tenant}} {{.From.Format "2006-01-02"}}`,
+		AttachMaxSize: 5 << 20, LinkExpiry: 72 * time.Hour, FileRetention: 240 * time.Hour,
+	}, cfg.Reports[0])
+	assert.Equal(t, 24*time.Hour, cfg.Reports[1].Window)
+
+	r, err := compileReport(&cfg.Reports[1])
+	require.NoError(t, err)
+	assert.Equal(t, []string{"csv"}, r.formats, "default format")
+	assert.Equal(t, DefaultAttachMaxSize, r.attachMaxSize)
+	assert.Equal(t, DefaultLinkExpiry, r.linkExpiry)
+	assert.Equal(t, DefaultFileRetention, r.fileRetention)
+	assert.Equal(t, time.UTC, r.sched.Location(), "default zone")
+}
+
+func TestConfigTypoNamesTheKey(t *testing.T) {
+	_, err := loadConfig(t, "typo.yaml", "")
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "recipient")
+}
+
+func TestInvalidConfigs(t *testing.T) {
+	for name, want := range map[string]string{
+		"bad_cron":               `reports[0].schedule: invalid cron expression "* *": `,
+		"bad_tz":                 `reports[0].timezone: unknown IANA time zone "Europe/Atlantis"`,
+		"bad_format":             `reports[0].formats[1]: unknown format "pdf"`,
+		"bad_tenant":             "reports[0].tenants[0]: tenant id has a character outside",
+		"no_recipients":          "reports[0].recipients: at least one recipient is required",
+		"bad_subject":            "reports[0].subject: ",
+		"retention_below_expiry": "reports[0].file_retention: 24h0m0s is shorter than link_expiry 240h0m0s",
+		"duplicate_name":         `reports[1].name: duplicate report name "daily"`,
+		"short_key":              "links.keys: ",
+		"unknown_current_key":    `links.current_key: "k9" is not in links.keys`,
+		"no_public_url":          "links.public_url: must be an absolute http(s) URL",
+		"smtp_plaintext":         "allow_plaintext",
+		"no_directory":           "directory: must be set",
+	} {
+		t.Run(name, func(t *testing.T) {
+			_, err := loadConfig(t, "invalid.yaml", name)
+			require.Error(t, err)
+			assert.Contains(t, err.Error(), want)
+		})
+	}
+}

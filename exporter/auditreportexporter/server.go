@@ -1,0 +1,144 @@
+package auditreportexporter
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"mime"
+	"net/http"
+	"os"
+	"path/filepath"
+	"slices"
+
+	"go.opentelemetry.io/collector/component"
+	"go.opentelemetry.io/collector/component/componentstatus"
+	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/metric"
+
+	"github.com/otelcol-audit/otelcol-audit/internal/exportjobs"
+)
+
+// startServer serves report files at GET /reports/{tenant}/{id}/{file} on the confighttp
+// server (TLS, auth extensions, limits as configured). Every request needs a valid signed
+// link; the auth extension, when configured, applies on top.
+func (e *reportExporter) startServer(ctx context.Context, host component.Host) error {
+	cfg := e.cfg.Links.Server.Get()
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /reports/{tenant}/{id}/{file}", e.serveFile)
+	if e.cfg.Exports.HasValue() {
+		if err := e.startExports(mux); err != nil {
+			return err
+		}
+	}
+	ln, err := cfg.ToListener(ctx)
+	if err != nil {
+		return fmt.Errorf("links.server: %w", err)
+	}
+	srv, err := cfg.ToServer(ctx, host.GetExtensions(), e.settings, mux)
+	if err != nil {
+		_ = ln.Close()
+		return fmt.Errorf("links.server: %w", err)
+	}
+	e.server = srv
+	e.wg.Add(1)
+	go func() {
+		defer e.wg.Done()
+		if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			componentstatus.ReportStatus(host, componentstatus.NewFatalErrorEvent(err))
+		}
+	}()
+	e.serverAddr = ln.Addr()
+	return nil
+}
+
+// startExports opens the on-demand export engine on the same spool, signer and mail sender as
+// the scheduled reports, and mounts its API.
+func (e *reportExporter) startExports(mux *http.ServeMux) error {
+	deps := exportjobs.Deps{
+		Source: exportjobs.SpoolSource(e.spool),
+		Signer: e.signer,
+		Sender: e.sender,
+		Logger: e.logger,
+		Now:    e.now,
+	}
+	if e.emitter != nil {
+		deps.Emitter = e.emitter
+	}
+	eng, err := exportjobs.New(e.cfg.exportsConfig(), deps)
+	if err != nil {
+		return fmt.Errorf("exports: %w", err)
+	}
+	eng.Start()
+	e.exports = eng
+	h := eng.Handler()
+	mux.Handle("/api/v1/exports", h)
+	mux.Handle("/api/v1/exports/", h)
+	return nil
+}
+
+// serveFile answers 403 for any link problem (unsigned, tampered, expired, another
+// tenant's), with the same body, so that a caller learns nothing from the answer.
+func (e *reportExporter) serveFile(w http.ResponseWriter, r *http.Request) {
+	tenant, id, err := e.signer.Verify(r.Method, r.URL.EscapedPath(), r.URL.Query())
+	if err != nil || tenant != r.PathValue("tenant") || id != r.PathValue("id") || !isRunID(id) {
+		e.deny(w, r)
+		return
+	}
+	v, err := e.spool.Get(nsFiles, id)
+	var idx fileIndex
+	if err != nil || v == nil || json.Unmarshal(v, &idx) != nil || !e.now().Before(idx.ExpiresAt) {
+		e.countDownload(r.Context(), downloadGone)
+		http.Error(w, "this report file is no longer available", http.StatusGone)
+		return
+	}
+	name := r.PathValue("file")
+	if idx.Tenant != tenant || !slices.Contains(idx.Files, name) {
+		e.deny(w, r)
+		return
+	}
+	// name is one the exporter generated and recorded; id is 32 hex digits.
+	f, err := os.Open(filepath.Join(e.runDir(id), name))
+	if err != nil {
+		e.countDownload(r.Context(), downloadGone)
+		http.Error(w, "this report file is no longer available", http.StatusGone)
+		return
+	}
+	defer f.Close()
+	st, err := f.Stat()
+	if err != nil {
+		http.Error(w, "internal error", http.StatusInternalServerError)
+		return
+	}
+	h := w.Header()
+	h.Set("Content-Disposition", mime.FormatMediaType("attachment", map[string]string{"filename": name}))
+	h.Set("Cache-Control", "private, no-store")
+	h.Set("X-Content-Type-Options", "nosniff")
+	h.Set("Content-Type", contentTypeOf(name))
+	e.countDownload(r.Context(), downloadServed)
+	http.ServeContent(w, r, "", st.ModTime(), f)
+}
+
+func (e *reportExporter) deny(w http.ResponseWriter, r *http.Request) {
+	e.countDownload(r.Context(), downloadDenied)
+	http.Error(w, "forbidden", http.StatusForbidden)
+}
+
+func (e *reportExporter) countDownload(ctx context.Context, result string) {
+	e.telemetry.AuditReportDownloads.Add(ctx, 1, metric.WithAttributes(attribute.String("result", result)))
+}
+
+func contentTypeOf(name string) string {
+	switch filepath.Ext(name) {
+	case ".csv":
+		return "text/csv; charset=utf-8"
+	case ".xlsx":
+		return "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+	case ".zip":
+		return "application/zip"
+	case ".gz":
+		return "application/gzip"
+	default:
+		return "application/octet-stream"
+	}
+}

@@ -1,0 +1,19 @@
+// Code written in mdatagen's generated shape (mdatagen does not install at our release);
+// keep it in step with metadata.yaml.
+
+// Package metadata contains the telemetry and build information for the audit_events
+// extension.
+package metadata
+
+import (
+	"go.opentelemetry.io/collector/component"
+)
+
+var (
+	Type      = component.MustNewType("audit_events")
+	ScopeName = "github.com/otelcol-audit/otelcol-audit/extension/auditeventsextension"
+)
+
+const (
+	ExtensionStability = component.StabilityLevelAlpha
+)

@@ -1,0 +1,316 @@
+package exportjobs
+
+import (
+	"encoding/json"
+	"errors"
+	"html/template"
+	"mime"
+	"net"
+	"net/http"
+	"os"
+	"strconv"
+	"strings"
+
+	"github.com/otelcol-audit/otelcol-audit/extension/auditeventsextension"
+	"github.com/otelcol-audit/otelcol-audit/internal/audit"
+)
+
+const listLimit = 100
+
+// Handler serves the export API under /api/v1/exports. Mount it on the server with
+// mux.Handle("/api/v1/exports", h) and mux.Handle("/api/v1/exports/", h).
+func (e *Engine) Handler() http.Handler {
+	mux := http.NewServeMux()
+	mux.HandleFunc("POST /api/v1/exports", e.handleCreate)
+	mux.HandleFunc("GET /api/v1/exports", e.handleList)
+	mux.HandleFunc("GET /api/v1/exports/new", e.handleCreateFromLink)
+	mux.HandleFunc("GET /api/v1/exports/{id}", e.handleGet)
+	mux.HandleFunc("DELETE /api/v1/exports/{id}", e.handleDelete)
+	mux.HandleFunc("GET /api/v1/exports/{id}/download", e.handleDownload)
+	return mux
+}
+
+type errorBody struct {
+	Error string `json:"error"`
+	Field string `json:"field,omitempty"`
+}
+
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("Cache-Control", "no-store")
+	w.WriteHeader(status)
+	_ = json.NewEncoder(w).Encode(v)
+}
+
+// writeError maps engine errors to statuses. Only validation and size errors carry detail.
+func (e *Engine) writeError(w http.ResponseWriter, r *http.Request, err error) {
+	var fe *FieldError
+	var tl *TooLargeError
+	var qf *QueueFullError
+	switch {
+	case errors.As(err, &fe):
+		writeJSON(w, http.StatusBadRequest, errorBody{Error: fe.Message, Field: fe.Field})
+	case errors.As(err, &tl):
+		writeJSON(w, http.StatusBadRequest, errorBody{Error: tl.Error(), Field: "to"})
+	case errors.As(err, &qf):
+		w.Header().Set("Retry-After", strconv.Itoa(int(qf.RetryAfter.Seconds())))
+		writeJSON(w, http.StatusTooManyRequests, errorBody{Error: qf.Error()})
+	case errors.Is(err, errUnauthenticated):
+		if r.Method == http.MethodGet {
+			// Lets a browser following a dashboard link ask for the token (as a password).
+			w.Header().Set("WWW-Authenticate", `Basic realm="otelcol-audit exports", charset="UTF-8"`)
+		}
+		writeJSON(w, http.StatusUnauthorized, errorBody{Error: "unauthorized"})
+	case errors.Is(err, errForbidden):
+		writeJSON(w, http.StatusForbidden, errorBody{Error: "forbidden"})
+	case errors.Is(err, ErrNotFound):
+		writeJSON(w, http.StatusNotFound, errorBody{Error: "not found"})
+	case errors.Is(err, ErrClosed):
+		w.Header().Set("Retry-After", strconv.Itoa(int(e.cfg.RetryAfter.Seconds())))
+		writeJSON(w, http.StatusServiceUnavailable, errorBody{Error: "shutting down"})
+	default:
+		writeJSON(w, http.StatusInternalServerError, errorBody{Error: "internal error"})
+	}
+}
+
+func (e *Engine) handleCreate(w http.ResponseWriter, r *http.Request) {
+	who, err := e.auth.identify(r)
+	if err != nil {
+		e.writeError(w, r, err)
+		return
+	}
+	if ct, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type")); ct != "application/json" {
+		writeJSON(w, http.StatusUnsupportedMediaType, errorBody{Error: "content type must be application/json", Field: "Content-Type"})
+		return
+	}
+	req, err := ParseJSON(r.Body, e.now())
+	if err != nil {
+		e.writeError(w, r, err)
+		return
+	}
+	e.create(w, r, who, req, false)
+}
+
+// handleCreateFromLink is the GET form for dashboard links: it starts the export and
+// redirects (303) to the status URL, which a browser sees as an auto-refreshing page. A
+// reload of the status page does not start another export.
+func (e *Engine) handleCreateFromLink(w http.ResponseWriter, r *http.Request) {
+	who, err := e.auth.identify(r)
+	if err != nil {
+		e.writeError(w, r, err)
+		return
+	}
+	req, err := ParseQuery(r.URL.Query(), e.now())
+	if err != nil {
+		e.writeError(w, r, err)
+		return
+	}
+	if who.Email != "" && validEmail(who.Email) {
+		req.Notify = []string{who.Email}
+	}
+	e.create(w, r, who, req, true)
+}
+
+type createdBody struct {
+	ID        string `json:"id"`
+	Status    Status `json:"status"`
+	StatusURL string `json:"status_url"`
+}
+
+func (e *Engine) create(w http.ResponseWriter, r *http.Request, who Identity, req Request, redirect bool) {
+	j, err := e.Submit(r.Context(), who, req, clientIP(r))
+	if err != nil {
+		e.writeError(w, r, err)
+		return
+	}
+	statusURL := e.baseURL + StatusPath(j.ID)
+	w.Header().Set("Location", statusURL)
+	if redirect {
+		w.Header().Set("Cache-Control", "no-store")
+		w.WriteHeader(http.StatusSeeOther)
+		return
+	}
+	writeJSON(w, http.StatusAccepted, createdBody{ID: j.ID, Status: j.Status, StatusURL: statusURL})
+}
+
+func (e *Engine) handleGet(w http.ResponseWriter, r *http.Request) {
+	who, err := e.auth.identify(r)
+	if err != nil {
+		e.writeError(w, r, err)
+		return
+	}
+	id := r.PathValue("id")
+	if !isID(id) {
+		e.writeError(w, r, ErrNotFound)
+		return
+	}
+	v, err := e.Get(who, id)
+	if err != nil {
+		e.writeError(w, r, err)
+		return
+	}
+	if wantsHTML(r) {
+		e.writeStatusPage(w, v)
+		return
+	}
+	writeJSON(w, http.StatusOK, v)
+}
+
+func (e *Engine) handleList(w http.ResponseWriter, r *http.Request) {
+	who, err := e.auth.identify(r)
+	if err != nil {
+		e.writeError(w, r, err)
+		return
+	}
+	tenant := r.URL.Query().Get("tenant")
+	if err := audit.ValidateTenant(tenant); err != nil {
+		e.writeError(w, r, fieldErr("tenant", "%v", err))
+		return
+	}
+	views, err := e.List(who, tenant, listLimit)
+	if err != nil {
+		e.writeError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, struct {
+		Exports []View `json:"exports"`
+	}{views})
+}
+
+func (e *Engine) handleDelete(w http.ResponseWriter, r *http.Request) {
+	who, err := e.auth.identify(r)
+	if err != nil {
+		e.writeError(w, r, err)
+		return
+	}
+	id := r.PathValue("id")
+	if !isID(id) {
+		e.writeError(w, r, ErrNotFound)
+		return
+	}
+	removed, err := e.Cancel(r.Context(), who, id)
+	if err != nil {
+		e.writeError(w, r, err)
+		return
+	}
+	if removed {
+		w.WriteHeader(http.StatusNoContent)
+		return
+	}
+	v, err := e.Get(who, id)
+	if err != nil {
+		e.writeError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusAccepted, v)
+}
+
+// handleDownload needs only a valid signed link: the link is what the email carries. Any
+// problem (unsigned, tampered, expired, another tenant's, unknown or expired file) is the
+// same 403.
+func (e *Engine) handleDownload(w http.ResponseWriter, r *http.Request) {
+	id := r.PathValue("id")
+	tenant, signedID, err := e.deps.Signer.Verify(r.Method, r.URL.EscapedPath(), r.URL.Query())
+	if err != nil || signedID != id || !isID(id) {
+		forbid(w)
+		return
+	}
+	e.mu.Lock()
+	j, ok := e.jobs[id]
+	var snapshot Job
+	if ok {
+		snapshot = *j
+	}
+	e.mu.Unlock()
+	if !ok || snapshot.Tenant != tenant || snapshot.Status != StatusReady || !e.now().Before(snapshot.ExpiresAt) {
+		forbid(w)
+		return
+	}
+	f, err := os.Open(e.filePath(id))
+	if err != nil {
+		forbid(w)
+		return
+	}
+	defer f.Close()
+	st, err := f.Stat()
+	if err != nil {
+		http.Error(w, "internal error", http.StatusInternalServerError)
+		return
+	}
+	h := w.Header()
+	h.Set("Content-Disposition", mime.FormatMediaType("attachment", map[string]string{"filename": snapshot.FileName}))
+	h.Set("Content-Type", contentType(snapshot.Format))
+	h.Set("Cache-Control", "private, no-store")
+	h.Set("X-Content-Type-Options", "nosniff")
+	h.Set("Digest", "sha-256="+snapshot.SHA256)
+	if r.Method == http.MethodGet && r.Header.Get("Range") == "" {
+		e.emit(r.Context(), auditeventsextension.Event{
+			Time: e.now(), Tenant: snapshot.Tenant, Author: "link:" + snapshot.Requester,
+			Action: auditeventsextension.ActionExportDownloaded, Target: id, Outcome: audit.OutcomeSuccess,
+			SourceIP: clientIP(r),
+		})
+	}
+	http.ServeContent(w, r, "", st.ModTime(), f)
+}
+
+func forbid(w http.ResponseWriter) {
+	http.Error(w, "forbidden", http.StatusForbidden)
+}
+
+func contentType(format string) string {
+	switch format {
+	case FormatCSV:
+		return "text/csv; charset=utf-8"
+	case FormatXLSX:
+		return "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+	default:
+		return "application/gzip"
+	}
+}
+
+func clientIP(r *http.Request) string {
+	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		return ""
+	}
+	return host
+}
+
+// wantsHTML is true for browsers (Accept lists text/html before any JSON).
+func wantsHTML(r *http.Request) bool {
+	accept := r.Header.Get("Accept")
+	h := strings.Index(accept, "text/html")
+	j := strings.Index(accept, "application/json")
+	return h >= 0 && (j < 0 || h < j)
+}
+
+var statusPage = template.Must(template.New("status").Parse(`<!doctype html>
+<html><head><meta charset="utf-8"><title>Audit log export {{.ID}}</title>
+{{if .Refresh}}<meta http-equiv="refresh" content="3">{{end}}
+<style>body{font-family:sans-serif;margin:2em}td{padding:2px 1em 2px 0}</style></head>
+<body><h1>Audit log export</h1>
+<table>
+<tr><td>Tenant</td><td>{{.Tenant}}</td></tr>
+<tr><td>Period</td><td>{{.From}} – {{.To}}</td></tr>
+<tr><td>Status</td><td><b>{{.Status}}</b>{{if .Error}}: {{.Error}}{{end}}</td></tr>
+<tr><td>Progress</td><td>{{.Rows}} rows written, {{printf "%.0f" .Percent}}% of the period scanned</td></tr>
+{{if .SHA256}}<tr><td>SHA-256</td><td><code>{{.SHA256}}</code> ({{.Size}} bytes)</td></tr>{{end}}
+{{range .Notes}}<tr><td>Note</td><td>{{.}}</td></tr>{{end}}
+</table>
+{{if .DownloadURL}}<p><a href="{{.DownloadURL}}">Download {{.FileName}}</a> (link valid until {{.Expires}})</p>{{end}}
+{{if .Notify}}<p>An email with the link goes to {{.Notify}} when the file is ready.</p>{{end}}
+</body></html>
+`))
+
+func (e *Engine) writeStatusPage(w http.ResponseWriter, v View) {
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	w.Header().Set("Cache-Control", "no-store")
+	w.Header().Set("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'")
+	_ = statusPage.Execute(w, map[string]any{
+		"ID": v.ID, "Tenant": v.Tenant, "From": v.From.Format("2006-01-02T15:04:05Z07:00"), "To": v.To.Format("2006-01-02T15:04:05Z07:00"),
+		"Status": v.Status, "Error": v.Error, "Rows": v.Progress.RowsWritten, "Percent": v.Progress.PercentScanned,
+		"SHA256": v.SHA256, "Size": v.Size, "Notes": v.Notes, "DownloadURL": v.DownloadURL, "FileName": v.FileName,
+		"Expires": v.ExpiresAt.UTC().Format("2006-01-02 15:04 MST"), "Notify": strings.Join(v.Notify, ", "),
+		"Refresh": v.Status == StatusPending || v.Status == StatusRunning,
+	})
+}

@@ -1,0 +1,53 @@
+package reportmail
+
+import (
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+func TestTallyAndSummary(t *testing.T) {
+	tally := NewTally(2)
+	tally.Add("Authentication", "Login", "alice", "success")
+	tally.Add("Authentication", "Login failed", "alice", "failure")
+	tally.Add("Authentication", "Login", "bob", "failure")
+	tally.Add("Users", "User created", "alice", "success")
+	tally.Add("Users", "User created", "<script>alert(1)</script>", "success") // third author: not tracked
+
+	loc, err := time.LoadLocation("Europe/Dublin")
+	require.NoError(t, err)
+	s := ReportSummary{
+		Title: "Weekly audit report", Tenant: "acme", Location: loc,
+		From: time.Date(2026, 11, 16, 0, 0, 0, 0, loc), To: time.Date(2026, 11, 23, 0, 0, 0, 0, loc),
+		Files: []FileRef{
+			{Name: "weekly.csv", Size: 1536},
+			{Name: "weekly.xlsx", Size: 20 << 20, URL: "https://reports.example/d?sig=a&kid=b", Expires: time.Date(2026, 11, 30, 8, 0, 0, 0, time.UTC)},
+		},
+	}
+	tally.Fill(&s, 5)
+	assert.EqualValues(t, 5, s.Total)
+	assert.EqualValues(t, 2, s.FailedLogins)
+	assert.Equal(t, []Count{{"Authentication", 3}, {"Users", 2}}, s.ByCategory)
+	assert.Equal(t, []Count{{"alice", 3}, {"bob", 1}}, s.TopAuthors)
+
+	text, html, err := Summary(s)
+	require.NoError(t, err)
+	for _, want := range []string{
+		"Weekly audit report for tenant acme",
+		"Period: 2026-11-16 00:00 GMT (+00:00) to 2026-11-23 00:00 GMT (+00:00)",
+		"Total events: 5", "Failed logins: 2", "Authentication: 3", "alice: 3",
+		"weekly.csv (1.5 KiB): attached", "weekly.xlsx (20 MiB)", "Download: https://reports.example/d?sig=a&kid=b",
+	} {
+		assert.Contains(t, text, want)
+	}
+	assert.Contains(t, html, `<a href="https://reports.example/d?sig=a&amp;kid=b">weekly.xlsx</a>`)
+	assert.Contains(t, html, "<td>Authentication</td><td align=\"right\">3</td>")
+
+	s.TopAuthors = []Count{{"<script>alert(1)</script>", 1}}
+	_, html, err = Summary(s)
+	require.NoError(t, err)
+	assert.NotContains(t, html, "<script>")
+	assert.Contains(t, html, "&lt;script&gt;")
+}
