@@ -16,7 +16,7 @@ import (
 // DefaultExportBaseURL is the export endpoint the explorer's "Generate log file" link uses
 // unless the generator is told otherwise; operators override it with -export-base-url or the
 // dashboard URL parameter var-export_base_url.
-const DefaultExportBaseURL = "http://localhost:8088"
+const DefaultExportBaseURL = "http://127.0.0.1:8089"
 
 // DefaultLokiTenant is the tenant single-tenant Loki uses when no X-Scope-OrgID is sent.
 const DefaultLokiTenant = "fake"
