@@ -31,6 +31,7 @@ type options struct {
 	endpoint  string
 	scenario  string
 	tenants   int
+	names     string
 	count     int
 	rate      float64
 	batch     int
@@ -48,6 +49,7 @@ func main() {
 	flag.StringVar(&o.endpoint, "endpoint", "", "OTLP endpoint (default 127.0.0.1:4317 for grpc, http://127.0.0.1:4318 for http)")
 	flag.StringVar(&o.scenario, "scenario", auditgen.ScenarioNormal, "scenario: "+strings.Join(auditgen.Scenarios, ", "))
 	flag.IntVar(&o.tenants, "tenants", 2, "number of tenants (tenant-1..tenant-N)")
+	flag.StringVar(&o.names, "tenant-names", "", "comma-separated tenant names, instead of -tenants (e.g. demo,acme)")
 	flag.IntVar(&o.count, "count", 100, "events to send; 0 sends until interrupted")
 	flag.Float64Var(&o.rate, "rate", 0, "events per second; 0 sends as fast as the endpoint accepts")
 	flag.IntVar(&o.batch, "batch", 100, "events per OTLP request")
@@ -73,7 +75,13 @@ func run(ctx context.Context, o options) error {
 	if o.batch < 1 {
 		return errors.New("-batch must be at least 1")
 	}
-	gen, err := auditgen.New(o.scenario, o.tenants, o.seed)
+	var gen *auditgen.Generator
+	var err error
+	if o.names != "" {
+		gen, err = auditgen.NewNamed(o.scenario, strings.Split(o.names, ","), o.seed)
+	} else {
+		gen, err = auditgen.New(o.scenario, o.tenants, o.seed)
+	}
 	if err != nil {
 		return err
 	}

@@ -34,6 +34,18 @@ type Generator struct {
 
 // New returns a generator for a scenario over n tenants named tenant-1..tenant-n.
 func New(scenario string, tenants int, seed uint64) (*Generator, error) {
+	if tenants < 1 {
+		return nil, fmt.Errorf("tenants: must be at least 1, got %d", tenants)
+	}
+	names := make([]string, tenants)
+	for i := range names {
+		names[i] = fmt.Sprintf("tenant-%d", i+1)
+	}
+	return NewNamed(scenario, names, seed)
+}
+
+// NewNamed returns a generator for a scenario over the named tenants.
+func NewNamed(scenario string, tenants []string, seed uint64) (*Generator, error) {
 	valid := false
 	for _, s := range Scenarios {
 		valid = valid || s == scenario
@@ -41,14 +53,15 @@ func New(scenario string, tenants int, seed uint64) (*Generator, error) {
 	if !valid {
 		return nil, fmt.Errorf("scenario: unknown %q, want one of %v", scenario, Scenarios)
 	}
-	if tenants < 1 {
-		return nil, fmt.Errorf("tenants: must be at least 1, got %d", tenants)
+	if len(tenants) == 0 {
+		return nil, fmt.Errorf("tenants: at least one tenant is needed")
 	}
-	g := &Generator{scenario: scenario, rng: rand.New(rand.NewPCG(seed, seed^0x9e3779b97f4a7c15)), now: time.Now}
-	for i := 1; i <= tenants; i++ {
-		g.tenants = append(g.tenants, fmt.Sprintf("tenant-%d", i))
-	}
-	return g, nil
+	return &Generator{
+		scenario: scenario,
+		tenants:  append([]string(nil), tenants...),
+		rng:      rand.New(rand.NewPCG(seed, seed^0x9e3779b97f4a7c15)),
+		now:      time.Now,
+	}, nil
 }
 
 // SetClock replaces the clock that stamps events (tests).
