@@ -27,5 +27,5 @@ for b in "${benches[@]}"; do
     "$out/reportrender.test" -test.run '^$' -test.bench "$b" -test.benchtime=1x >"$out/bench" 2>&1
   rss_kb=$(awk -F': ' '/Maximum resident set size/ {print $2}' "$out/time")
   secs=$(awk -F': ' '/Elapsed \(wall clock\)/ {print $2}' "$out/time")
-  printf '%-50s %10s %14.1f\n' "$b" "$secs" "$(echo "$rss_kb / 1024" | bc -l)"
+  printf '%-50s %10s %14.1f\n' "$b" "$secs" "$(awk -v k="$rss_kb" 'BEGIN{print k/1024}')"
 done
