@@ -7,7 +7,7 @@ CONFIG ?= config/default.yaml
 # Packages compiled once per `go test` invocation; 2 keeps memory low on small machines.
 GOTEST_P ?= 2
 
-.PHONY: build generate check-generated run test test-short bench lint tools dashboards clean
+.PHONY: build generate check-generated run test test-short bench fuzz lint tools dashboards clean
 
 ## build: install the pinned builder, regenerate the distribution sources, compile bin/otelcol-audit
 build: generate
@@ -44,6 +44,10 @@ test-short:
 ## bench: run the benchmarks documented in BENCHMARKS.md
 bench:
 	scripts/bench.sh
+
+## fuzz: run every fuzz target for FUZZTIME (default 20s) each
+fuzz:
+	scripts/fuzz.sh
 
 ## lint: gofmt, go vet
 lint:
