@@ -287,7 +287,7 @@ func isMetadataKey(name string) bool {
 	switch name {
 	case audit.LokiMetaAuthor, audit.LokiMetaAuthorID, audit.LokiMetaSummary, audit.LokiMetaEventID,
 		audit.LokiMetaSourceIP, audit.LokiMetaTarget, audit.LokiMetaAuditSource, audit.LokiMetaAction,
-		audit.LokiMetaUserAgent, audit.LokiMetaTraceID, audit.LokiMetaSpanID:
+		audit.LokiMetaUserAgent, audit.LokiMetaTraceID, audit.LokiMetaSpanID, audit.LokiMetaTenant:
 		return true
 	}
 	return false

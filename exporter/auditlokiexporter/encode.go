@@ -215,6 +215,7 @@ func (e *encoder) entry(res pcommon.Map, lr plog.LogRecord, now time.Time) entry
 	addMeta(audit.LokiMetaAuditSource, get(audit.AttrSource))
 	addMeta(audit.LokiMetaAction, get(audit.AttrAction))
 	addMeta(audit.LokiMetaUserAgent, get(audit.AttrUserAgent))
+	addMeta(audit.LokiMetaTenant, get(audit.AttrTenant))
 	if id := lr.TraceID(); !id.IsEmpty() {
 		addMeta(audit.LokiMetaTraceID, id.String())
 	}

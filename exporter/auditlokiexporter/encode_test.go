@@ -48,6 +48,7 @@ func TestEntryMapping(t *testing.T) {
 		"source_ip":    "203.0.113.7",
 		"audit_source": "okta",
 		"action":       "user.session.start",
+		"tenant":       "acme",
 		"trace_id":     "0102030405060708090a0b0c0d0e0f10",
 	}, metaMap(en.meta))
 }

@@ -27,6 +27,9 @@ const (
 	LokiMetaUserAgent   = "user_agent"
 	LokiMetaTraceID     = "trace_id"
 	LokiMetaSpanID      = "span_id"
+	// LokiMetaTenant repeats the record's tenant, so that a single-tenant Loki (or a
+	// multi-tenant query) can still tell tenants apart without a label per tenant.
+	LokiMetaTenant = "tenant"
 )
 
 // DefaultServiceName is the service_name label value when a record has no service.name.
