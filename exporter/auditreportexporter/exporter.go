@@ -242,11 +242,16 @@ func (e *reportExporter) consumeLogs(ctx context.Context, ld plog.Logs) error {
 	for i := 0; i < rls.Len(); i++ {
 		rl := rls.At(i)
 		resTenant, _ := rl.Resource().Attributes().Get(audit.AttrTenant)
+		var service string
+		if v, ok := rl.Resource().Attributes().Get("service.name"); ok {
+			service = v.AsString()
+		}
 		sls := rl.ScopeLogs()
 		for j := 0; j < sls.Len(); j++ {
 			lrs := sls.At(j).LogRecords()
 			for k := 0; k < lrs.Len(); k++ {
 				ev := toEvent(lrs.At(k))
+				ev.Service = service
 				if ev.Tenant == "" && resTenant.Str() != "" {
 					ev.Tenant = resTenant.Str()
 				}

@@ -53,7 +53,7 @@ func first(v []string) string {
 }
 
 func TestMatcher(t *testing.T) {
-	row := reportrender.Row{Author: "Alice@Acme.test", Category: "Users", Summary: "User created", Outcome: "failure", SourceIP: "10.1.2.3", Description: "Created Bob"}
+	row := reportrender.Row{Author: "Alice@Acme.test", Category: "Users", Summary: "User created", Outcome: "failure", SourceIP: "10.1.2.3", Description: "Created Bob", Service: "LMS"}
 	for _, tc := range []struct {
 		f    Filters
 		want bool
@@ -67,7 +67,8 @@ func TestMatcher(t *testing.T) {
 		{Filters{Contains: "carol"}, false},
 		{Filters{AuthorContains: "alice", SummaryContains: "created", SourceIPContains: "10.1."}, true},
 		{Filters{SourceIPContains: "192."}, false},
-		{Filters{Services: []string{"web"}}, true},
+		{Filters{Services: []string{"web"}}, false},
+		{Filters{Services: []string{"web", "lms"}}, true},
 	} {
 		if got := newMatcher(tc.f).Match(&row); got != tc.want {
 			t.Errorf("%+v: got %v, want %v", tc.f, got, tc.want)

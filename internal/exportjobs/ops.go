@@ -46,9 +46,6 @@ func (e *Engine) Submit(ctx context.Context, who Identity, req Request, sourceIP
 		Notify: req.Notify, Status: StatusPending, CreatedAt: now,
 		FileName: fileName(req.Tenant, req.From, req.To, req.Format),
 	}
-	if len(req.Filters.Services) > 0 {
-		j.Notes = append(j.Notes, "services: not applied; the export holds events of every service")
-	}
 	e.mu.Lock()
 	if e.closed {
 		e.mu.Unlock()

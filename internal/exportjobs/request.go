@@ -50,8 +50,7 @@ type Filters struct {
 	AuthorContains   string `json:"author_contains,omitempty"`
 	SummaryContains  string `json:"summary_contains,omitempty"`
 	SourceIPContains string `json:"source_ip_contains,omitempty"`
-	// Services is accepted from the dashboard link and recorded, but not applied: the
-	// spool does not keep the service name. The job says so in its notes.
+	// Services match the events' service.name exactly, ignoring case.
 	Services []string `json:"services,omitempty"`
 }
 
@@ -323,19 +322,20 @@ func truncate(s string, n int) string {
 
 // matcher is a compiled Filters: values lower-cased once, not per row.
 type matcher struct {
-	authors, categories, summaries, outcomes []string
-	contains, author, summary, sourceIP      string
-	empty                                    bool
+	services, authors, categories, summaries, outcomes []string
+	contains, author, summary, sourceIP                string
+	empty                                              bool
 }
 
 func newMatcher(f Filters) *matcher {
 	m := &matcher{
-		authors: lowerAll(f.Authors), categories: lowerAll(f.Categories),
+		services: lowerAll(f.Services),
+		authors:  lowerAll(f.Authors), categories: lowerAll(f.Categories),
 		summaries: lowerAll(f.Summaries), outcomes: lowerAll(f.Outcomes),
 		contains: strings.ToLower(f.Contains), author: strings.ToLower(f.AuthorContains),
 		summary: strings.ToLower(f.SummaryContains), sourceIP: strings.ToLower(f.SourceIPContains),
 	}
-	m.empty = len(m.authors)+len(m.categories)+len(m.summaries)+len(m.outcomes) == 0 &&
+	m.empty = len(m.services)+len(m.authors)+len(m.categories)+len(m.summaries)+len(m.outcomes) == 0 &&
 		m.contains == "" && m.author == "" && m.summary == "" && m.sourceIP == ""
 	return m
 }
@@ -356,7 +356,7 @@ func (m *matcher) Match(r *reportrender.Row) bool {
 	if m.empty {
 		return true
 	}
-	return inList(m.authors, r.Author) && inList(m.categories, r.Category) &&
+	return inList(m.services, r.Service) && inList(m.authors, r.Author) && inList(m.categories, r.Category) &&
 		inList(m.summaries, r.Summary) && inList(m.outcomes, r.Outcome) &&
 		containsFold(r.Author, m.author) && containsFold(r.Summary, m.summary) &&
 		containsFold(r.SourceIP, m.sourceIP) &&

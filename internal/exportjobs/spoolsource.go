@@ -22,7 +22,7 @@ func (s spoolSource) Scan(ctx context.Context, tenant string, from, to time.Time
 		return fn(reportrender.Row{
 			Time: ev.Time, Author: ev.Author, Category: ev.Category, Summary: ev.Summary,
 			Description: ev.Description, Outcome: ev.Outcome, SourceIP: ev.SourceIP,
-			Target: ev.Target, EventID: ev.EventID, Tenant: ev.Tenant,
+			Target: ev.Target, EventID: ev.EventID, Tenant: ev.Tenant, Service: ev.Service,
 		})
 	})
 }

@@ -19,6 +19,8 @@ type Row struct {
 	Target      string
 	EventID     string
 	Tenant      string
+	// Service is the event's service.name. It is not a column: exports filter on it.
+	Service string
 }
 
 // Columns are the report's header cells, in the order of the admin page users know.

@@ -25,6 +25,8 @@ type Event struct {
 	Outcome     string
 	SourceIP    string
 	Target      string
+	// Service is the resource's service.name, for filters; it is not a report column.
+	Service string
 }
 
 // MaxEventIDLength bounds event ids, which are bbolt keys (limit 32 KiB).
@@ -230,11 +232,12 @@ func decodeTime(v uint64) time.Time {
 	return time.Unix(0, int64(v^(1<<63))).UTC()
 }
 
-const valueVersion = 1
+// valueVersion 2 added Service; values written as version 1 still decode, with no service.
+const valueVersion = 2
 
 func encodeValue(b []byte, e *Event) []byte {
 	b = append(b, valueVersion)
-	for _, f := range [...]string{e.Author, e.Category, e.Summary, e.Description, e.Outcome, e.SourceIP, e.Target} {
+	for _, f := range [...]string{e.Author, e.Category, e.Summary, e.Description, e.Outcome, e.SourceIP, e.Target, e.Service} {
 		b = binary.AppendUvarint(b, uint64(len(f)))
 		b = append(b, f...)
 	}
@@ -244,7 +247,7 @@ func encodeValue(b []byte, e *Event) []byte {
 var errCorrupt = errors.New("spool: corrupt event value")
 
 func decodeEvent(tenant string, key, val []byte) (Event, error) {
-	if len(key) < 8 || len(val) < 1 || val[0] != valueVersion {
+	if len(key) < 8 || len(val) < 1 || val[0] < 1 || val[0] > valueVersion {
 		return Event{}, errCorrupt
 	}
 	e := Event{
@@ -252,7 +255,10 @@ func decodeEvent(tenant string, key, val []byte) (Event, error) {
 		Tenant:  tenant,
 		EventID: string(key[8:]),
 	}
-	fields := [...]*string{&e.Author, &e.Category, &e.Summary, &e.Description, &e.Outcome, &e.SourceIP, &e.Target}
+	fields := []*string{&e.Author, &e.Category, &e.Summary, &e.Description, &e.Outcome, &e.SourceIP, &e.Target, &e.Service}
+	if val[0] == 1 {
+		fields = fields[:7]
+	}
 	rest := val[1:]
 	for _, f := range fields {
 		n, w := binary.Uvarint(rest)
