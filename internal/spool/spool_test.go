@@ -265,3 +265,25 @@ func indexByte(b []byte, c byte) int {
 	}
 	return -1
 }
+
+// TestDecodesVersion1Values: values written before Service existed still read back.
+func TestDecodesVersion1Values(t *testing.T) {
+	e := Event{Author: "alice", Category: "Users", Summary: "User created", Description: "d", Outcome: "success", SourceIP: "192.0.2.1", Target: "bob", Service: "lms"}
+	v2 := encodeValue(nil, &e)
+	// Version 1 is the same encoding without the trailing service field.
+	v1 := append([]byte{1}, v2[1:len(v2)-1-len(e.Service)]...)
+	key := append(make([]byte, 8), "id-1"...)
+	got, err := decodeEvent("acme", key, v1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := e
+	want.Service, want.Tenant, want.EventID, want.Time = "", "acme", "id-1", got.Time
+	if got != want {
+		t.Fatalf("got %+v, want %+v", got, want)
+	}
+	got, err = decodeEvent("acme", key, v2)
+	if err != nil || got.Service != "lms" {
+		t.Fatalf("version 2: %+v, %v", got, err)
+	}
+}
