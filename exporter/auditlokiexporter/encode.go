@@ -482,8 +482,10 @@ func entrySize(en *entry) int {
 }
 
 // chunks groups valid entries by tenant (tenants sorted) and splits each tenant's entries,
-// in arrival order, greedily into chunks of at most maxBytes. The split depends only on the
-// entries, so a retried subset splits the same way.
+// oldest first, greedily into chunks of at most maxBytes. Sending a stream's entries in time
+// order keeps Loki from refusing the older ones of a batch as "too far behind" the newer
+// ones (its out-of-order window is about an hour). The order and the split depend only on the
+// entries (a stable sort), so a retried subset is encoded the same way.
 func chunks(entries []entry, maxBytes int) []chunk {
 	byTenant := map[string][]*entry{}
 	var tenants []string
@@ -500,6 +502,7 @@ func chunks(entries []entry, maxBytes int) []chunk {
 	sort.Strings(tenants)
 	var out []chunk
 	for _, t := range tenants {
+		slices.SortStableFunc(byTenant[t], func(a, b *entry) int { return a.ts.Compare(b.ts) })
 		cur := chunk{tenant: t}
 		size := 0
 		for _, en := range byTenant[t] {
@@ -518,7 +521,7 @@ func chunks(entries []entry, maxBytes int) []chunk {
 }
 
 // pushRequest builds the request of a chunk: streams sorted by labels, entries of each stream
-// in arrival order.
+// in time order (see chunks).
 func (c *chunk) pushRequest() *push.PushRequest {
 	idx := map[string]int{}
 	var streams []push.Stream

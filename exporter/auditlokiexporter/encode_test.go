@@ -2,6 +2,7 @@ package auditlokiexporter
 
 import (
 	"encoding/json"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -213,4 +214,35 @@ func TestAppendJSONString(t *testing.T) {
 		}
 		assert.Equal(t, s, got)
 	}
+}
+
+// TestChunksSendOldestFirst: a batch whose records arrive newest first reaches Loki oldest
+// first in every stream, so that Loki's out-of-order window does not refuse the older ones,
+// and the order is the same on every encoding.
+func TestChunksSendOldestFirst(t *testing.T) {
+	base := time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC)
+	var entries []entry
+	for i := 0; i < 5; i++ {
+		entries = append(entries, entry{tenant: "acme", labels: `{category="Users"}`, ts: base.Add(-time.Duration(i) * 30 * time.Minute), line: fmt.Sprint(i)})
+	}
+	// Two entries with the same time keep their arrival order.
+	entries = append(entries, entry{tenant: "acme", labels: `{category="Users"}`, ts: base, line: "same-time"})
+	cs := chunks(entries, 1<<20)
+	require.Len(t, cs, 1)
+	req := cs[0].pushRequest()
+	require.Len(t, req.Streams, 1)
+	var lines []string
+	for i, e := range req.Streams[0].Entries {
+		lines = append(lines, e.Line)
+		if i > 0 {
+			assert.False(t, e.Timestamp.Before(req.Streams[0].Entries[i-1].Timestamp), "entries ascend in time")
+		}
+	}
+	assert.Equal(t, []string{"4", "3", "2", "1", "0", "same-time"}, lines)
+
+	a, err := chunks(entries, 1<<20)[0].encode()
+	require.NoError(t, err)
+	b, err := chunks(entries, 1<<20)[0].encode()
+	require.NoError(t, err)
+	assert.Equal(t, a, b, "identical bytes on every encoding")
 }
