@@ -118,6 +118,12 @@ func (n *Normalizer) NormalizeRecord(resource pcommon.Map, lr plog.LogRecord) Re
 	if p < 0 {
 		p = n.pinned
 	}
+	// "generic" without configured paths only says the sender is not a known vendor endpoint:
+	// a vendor event posted there still maps with its vendor's profile.
+	conventionalPin := p == profileGeneric && n.cfg.Generic.EventName == ""
+	if conventionalPin {
+		p = -1
+	}
 	if p < 0 {
 		if hasSrc {
 			p = n.detectIn(src)
@@ -129,6 +135,9 @@ func (n *Normalizer) NormalizeRecord(resource pcommon.Map, lr plog.LogRecord) Re
 		}
 		if p < 0 && n.otel.detectRecord(lr) {
 			p = profileOTel
+		}
+		if p < 0 && hasSrc && (conventionalPin || n.profiles[profileGeneric].detect(src)) {
+			p = profileGeneric
 		}
 	} else if !hasSrc && p != profileOTel {
 		// A pinned vendor profile whose event arrived as attributes.
