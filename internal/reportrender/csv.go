@@ -50,20 +50,8 @@ func (c *csvWriter) WriteRow(r Row) error {
 			return err
 		}
 	}
-	// One store per cell: the row slice lives on the heap, and each store pays a GC write
-	// barrier while a collection runs.
-	row := c.row
-	row[0] = formatTime(r.Time, c.loc)
-	row[1] = csvCell(r.Author)
-	row[2] = csvCell(r.Category)
-	row[3] = csvCell(r.Summary)
-	row[4] = csvCell(r.Description)
-	row[5] = csvCell(r.Outcome)
-	row[6] = csvCell(r.SourceIP)
-	row[7] = csvCell(r.Target)
-	row[8] = csvCell(r.EventID)
-	row[9] = csvCell(r.Tenant)
-	return c.csv.Write(row)
+	r.cells(c.row, c.loc, csvCell)
+	return c.csv.Write(c.row)
 }
 
 func (c *csvWriter) Close() error {

@@ -98,18 +98,19 @@ func ContentType(format string) string {
 	}
 }
 
-// cells fills dst with the row's cells, injection-neutralised, in Columns order.
-func (r *Row) cells(dst []string, loc *time.Location) {
+// cells fills dst with the row's cells in Columns order, each text cell passed through cell
+// (SafeCell, or the CSV writer's variant of it), so that both formats share one column list.
+func (r *Row) cells(dst []string, loc *time.Location, cell func(string) string) {
 	dst[0] = formatTime(r.Time, loc)
-	dst[1] = SafeCell(r.Author)
-	dst[2] = SafeCell(r.Category)
-	dst[3] = SafeCell(r.Summary)
-	dst[4] = SafeCell(r.Description)
-	dst[5] = SafeCell(r.Outcome)
-	dst[6] = SafeCell(r.SourceIP)
-	dst[7] = SafeCell(r.Target)
-	dst[8] = SafeCell(r.EventID)
-	dst[9] = SafeCell(r.Tenant)
+	dst[1] = cell(r.Author)
+	dst[2] = cell(r.Category)
+	dst[3] = cell(r.Summary)
+	dst[4] = cell(r.Description)
+	dst[5] = cell(r.Outcome)
+	dst[6] = cell(r.SourceIP)
+	dst[7] = cell(r.Target)
+	dst[8] = cell(r.EventID)
+	dst[9] = cell(r.Tenant)
 }
 
 // formatTime never yields a trigger: RFC 3339 starts with a digit. A year before 0 would

@@ -44,7 +44,7 @@ func testRows() []Row {
 // line breaks. XLSX keeps the text, except characters XML 1.0 cannot hold, which become U+FFFD.
 func expectedCells(r Row, loc *time.Location, csvLineBreaks bool) []string {
 	cells := make([]string, len(Columns))
-	r.cells(cells, loc)
+	r.cells(cells, loc, SafeCell)
 	for i, c := range cells {
 		if csvLineBreaks {
 			cells[i] = strings.ReplaceAll(strings.ReplaceAll(c, "\r\n", "\n"), "\r", "\n")

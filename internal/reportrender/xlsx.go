@@ -118,7 +118,7 @@ func (x *xlsxWriter) WriteRow(r Row) error {
 	if x.closed {
 		return ErrClosed
 	}
-	r.cells(x.cells, x.loc)
+	r.cells(x.cells, x.loc, SafeCell)
 	var rowBytes int64
 	for i, s := range x.cells {
 		s = truncateCell(s)
