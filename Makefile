@@ -7,7 +7,7 @@ CONFIG ?= config/default.yaml
 # Packages compiled once per `go test` invocation; 2 keeps memory low on small machines.
 GOTEST_P ?= 2
 
-.PHONY: build generate check-generated run test test-short bench fuzz lint tools dashboards clean
+.PHONY: build generate check-generated run test test-short bench fuzz lint tools dashboards image clean
 
 ## build: install the pinned builder, regenerate the distribution sources, compile bin/otelcol-audit
 build: generate
@@ -49,12 +49,22 @@ bench:
 fuzz:
 	scripts/fuzz.sh
 
-## lint: gofmt, go vet
+## lint: gofmt, go vet, one collector release, no file over 1 MiB
 lint:
 	@out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
 	  if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
 	$(GO) vet ./...
 	scripts/check-versions.sh
+	scripts/check-large-files.sh
+
+## image: build the container image $(IMAGE) with docker, podman or buildah, whichever can run
+IMAGE ?= otelcol-audit:dev
+image:
+	@if command -v docker >/dev/null 2>&1 && docker info >/dev/null 2>&1; then engine="docker build"; \
+	elif command -v podman >/dev/null 2>&1 && podman info >/dev/null 2>&1; then engine="podman build"; \
+	elif command -v buildah >/dev/null 2>&1 && buildah info >/dev/null 2>&1; then engine="buildah bud --layers"; \
+	else echo "make image: no container engine can run here: install docker (with a running daemon), podman or buildah" >&2; exit 1; fi; \
+	echo "$$engine -t $(IMAGE) ."; $$engine -t $(IMAGE) .
 
 clean:
 	rm -rf bin

@@ -3,7 +3,7 @@
 # summarised with the pinned benchstat; raw results stay in bench/out/ for later comparison
 # (benchstat old.txt new.txt).
 #   scripts/bench.sh                 # every suite
-#   scripts/bench.sh normalizer loki # some suites: normalizer loki webhook spool report report-rss
+#   scripts/bench.sh normalizer loki # some suites: normalizer loki webhook spool report report-rss pipeline
 # Run it on an otherwise idle machine: the suites report CPU time per operation where the
 # comparison matters, but wall-clock numbers move with load.
 set -euo pipefail
@@ -24,7 +24,7 @@ run() { # name, benchstat args, go test args...
 }
 
 suites=("$@")
-[ ${#suites[@]} -eq 0 ] && suites=(normalizer loki webhook spool report report-rss)
+[ ${#suites[@]} -eq 0 ] && suites=(normalizer loki webhook spool report report-rss pipeline)
 for s in "${suites[@]}"; do
   case "$s" in
     normalizer)
@@ -46,6 +46,10 @@ for s in "${suites[@]}"; do
     report-rss)
       echo "== report-rss: scripts/bench-report-rss.sh" >&2
       scripts/bench-report-rss.sh | tee "$out/report-rss.txt" ;;
+    pipeline)
+      # Whole collector processes: events per CPU-second and peak RSS per pipeline (ROUNDS=3).
+      echo "== pipeline: scripts/bench-pipeline.sh (ROUNDS=${ROUNDS:-3})" >&2
+      scripts/bench-pipeline.sh ;;
     *) echo "unknown suite $s" >&2; exit 2 ;;
   esac
 done

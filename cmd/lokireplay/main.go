@@ -4,13 +4,16 @@
 //	go run ./cmd/lokireplay -file data/audit_loki_dead_letter.jsonl -endpoint http://localhost:3100
 //
 // Entries keep their tenant, labels, structured metadata, timestamp and line, so a replayed
-// entry is identical to the original and Loki drops it if it was stored after all. Lines that
+// entry is identical to the original and Loki drops it if it was stored after all. Each
+// entry's tenant is checked against Loki's tenant rules first: an entry with an invalid tenant
+// is not sent (it would become a path segment and a header). Entries that are not sent or
 // fail again are written to -failed, so that a replay can itself be replayed.
 package main
 
 import (
 	"bufio"
 	"bytes"
+	"context"
 	"encoding/json"
 	"errors"
 	"flag"
@@ -18,19 +21,21 @@ import (
 	"io"
 	"net/http"
 	"os"
+	"os/signal"
 	"sort"
 	"strings"
+	"syscall"
 	"time"
 
-	"github.com/grafana/loki/pkg/push"
-	"github.com/klauspost/compress/snappy"
-
-	"github.com/otelcol-audit/otelcol-audit/exporter/auditlokiexporter"
 	"github.com/otelcol-audit/otelcol-audit/internal/audit"
+	"github.com/otelcol-audit/otelcol-audit/internal/lokipush"
 )
 
 func main() {
-	if err := run(os.Args[1:], os.Stdout); err != nil {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	err := run(ctx, os.Args[1:], os.Stdout)
+	stop()
+	if err != nil {
 		fmt.Fprintln(os.Stderr, "lokireplay:", err)
 		os.Exit(1)
 	}
@@ -43,15 +48,21 @@ type options struct {
 	timeout                                          time.Duration
 }
 
-func run(args []string, stdout io.Writer) error {
+// item is a record read from the file and the entry it is sent as.
+type item struct {
+	rec   lokipush.DeadLetterRecord
+	entry lokipush.Entry
+}
+
+func run(ctx context.Context, args []string, stdout io.Writer) error {
 	var o options
 	fs := flag.NewFlagSet("lokireplay", flag.ContinueOnError)
 	fs.StringVar(&o.file, "file", "", "dead-letter file to replay (JSON lines)")
 	fs.StringVar(&o.endpoint, "endpoint", "http://localhost:3100", "Loki base URL, or a full push URL ending in /push")
-	fs.StringVar(&o.pushPath, "push-path", auditlokiexporter.DefaultPushPath, "push path appended to -endpoint")
+	fs.StringVar(&o.pushPath, "push-path", lokipush.DefaultPushPath, "push path appended to -endpoint")
 	fs.StringVar(&o.tenant, "tenant", "", "send every entry to this tenant instead of its own")
 	fs.StringVar(&o.reason, "reason", "", "replay only entries refused for this reason (e.g. too_far_in_future)")
-	fs.StringVar(&o.failed, "failed", "", "file for the entries that fail again (default: <file>.failed)")
+	fs.StringVar(&o.failed, "failed", "", "file for the entries that are not replayed (default: <file>.failed)")
 	fs.BoolVar(&o.retime, "retime", false, "send with the current time, keeping the original in structured metadata original_timestamp (for entries refused as too old or too new)")
 	fs.BoolVar(&o.dryRun, "dry-run", false, "count what would be sent, send nothing")
 	fs.IntVar(&o.maxRequestBytes, "max-request-bytes", 1<<20, "uncompressed bytes per push")
@@ -70,19 +81,24 @@ func run(args []string, stdout io.Writer) error {
 			return fmt.Errorf("-tenant: %w", err)
 		}
 	}
-	url := o.endpoint
-	if !strings.HasSuffix(url, "/push") {
-		url = strings.TrimSuffix(url, "/") + "/" + strings.TrimPrefix(o.pushPath, "/")
-	}
+	url := lokipush.URL(o.endpoint, o.pushPath)
 
 	records, err := readRecords(o.file, o.reason)
 	if err != nil {
 		return err
 	}
-	byTenant := map[string][]auditlokiexporter.DeadLetterRecord{}
+	byTenant := map[string][]item{}
+	// invalid holds, by tenant, the records not sent because of their tenant, as read.
+	invalid := map[string][]lokipush.DeadLetterRecord{}
+	invalidErr := map[string]error{}
 	for _, r := range records {
 		if o.tenant != "" {
 			r.Tenant = o.tenant
+		} else if err := validateTenant(r.Tenant); err != nil {
+			r.Error = "not replayed: " + err.Error()
+			invalid[r.Tenant] = append(invalid[r.Tenant], r)
+			invalidErr[r.Tenant] = err
+			continue
 		}
 		if o.retime {
 			if r.StructuredMetadata == nil {
@@ -91,58 +107,89 @@ func run(args []string, stdout io.Writer) error {
 			r.StructuredMetadata["original_timestamp"] = r.Timestamp.Format(time.RFC3339Nano)
 			r.Timestamp = time.Now()
 		}
-		byTenant[r.Tenant] = append(byTenant[r.Tenant], r)
+		byTenant[r.Tenant] = append(byTenant[r.Tenant], item{rec: r, entry: r.Entry()})
 	}
-	tenants := make([]string, 0, len(byTenant))
-	for t := range byTenant {
-		tenants = append(tenants, t)
+
+	var notReplayed []lokipush.DeadLetterRecord
+	skipped := 0
+	for _, tenant := range sortedKeys(invalid) {
+		fmt.Fprintf(stdout, "tenant %q: %d entries skipped: %v\n", tenant, len(invalid[tenant]), invalidErr[tenant])
+		skipped += len(invalid[tenant])
+		notReplayed = append(notReplayed, invalid[tenant]...)
 	}
-	sort.Strings(tenants)
 
 	client := &http.Client{Timeout: o.timeout}
-	var failed []auditlokiexporter.DeadLetterRecord
-	sent := 0
-	for _, tenant := range tenants {
+	failed, sent := 0, 0
+	for _, tenant := range sortedKeys(byTenant) {
 		for _, batch := range split(byTenant[tenant], o.maxRequestBytes) {
 			if o.dryRun {
 				sent += len(batch)
 				continue
 			}
-			if err := pushBatch(client, url, tenant, batch); err != nil {
+			if err := pushBatch(ctx, client, url, tenant, batch); err != nil {
 				fmt.Fprintf(stdout, "tenant %q: %d entries failed: %v\n", tenant, len(batch), err)
-				for _, r := range batch {
-					r.Error = err.Error()
-					failed = append(failed, r)
+				for _, it := range batch {
+					it.rec.Error = err.Error()
+					notReplayed = append(notReplayed, it.rec)
 				}
+				failed += len(batch)
 				continue
 			}
 			sent += len(batch)
 		}
 	}
 	fmt.Fprintf(stdout, "replayed %d of %d entries to %s\n", sent, len(records), url)
-	if len(failed) > 0 {
-		if err := writeRecords(o.failed, failed); err != nil {
-			return err
-		}
-		return fmt.Errorf("%d entries failed again; they are in %s", len(failed), o.failed)
+	if skipped > 0 {
+		fmt.Fprintf(stdout, "skipped %d entries with an invalid tenant\n", skipped)
 	}
-	return nil
+	if len(notReplayed) == 0 || o.dryRun {
+		return nil
+	}
+	if err := writeRecords(o.failed, notReplayed); err != nil {
+		return err
+	}
+	var what []string
+	if failed > 0 {
+		what = append(what, fmt.Sprintf("%d entries failed again", failed))
+	}
+	if skipped > 0 {
+		what = append(what, fmt.Sprintf("%d entries have an invalid tenant", skipped))
+	}
+	return fmt.Errorf("%s; they are in %s", strings.Join(what, ", "), o.failed)
 }
 
-func readRecords(path, reason string) ([]auditlokiexporter.DeadLetterRecord, error) {
+// validateTenant applies Loki's tenant rules, as the exporter does before sending. An empty
+// tenant is the exporter's single-tenant mode: the entry is sent without X-Scope-OrgID.
+func validateTenant(tenant string) error {
+	if tenant == "" {
+		return nil
+	}
+	return audit.ValidateTenant(tenant)
+}
+
+func sortedKeys[V any](m map[string]V) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
+}
+
+func readRecords(path, reason string) ([]lokipush.DeadLetterRecord, error) {
 	f, err := os.Open(path)
 	if err != nil {
 		return nil, err
 	}
 	defer f.Close()
-	var out []auditlokiexporter.DeadLetterRecord
+	var out []lokipush.DeadLetterRecord
 	sc := bufio.NewScanner(f)
 	sc.Buffer(make([]byte, 1<<20), 64<<20)
 	for line := 1; sc.Scan(); line++ {
 		if len(bytes.TrimSpace(sc.Bytes())) == 0 {
 			continue
 		}
-		var r auditlokiexporter.DeadLetterRecord
+		var r lokipush.DeadLetterRecord
 		if err := json.Unmarshal(sc.Bytes(), &r); err != nil {
 			return nil, fmt.Errorf("%s:%d: %w", path, line, err)
 		}
@@ -153,7 +200,7 @@ func readRecords(path, reason string) ([]auditlokiexporter.DeadLetterRecord, err
 	return out, sc.Err()
 }
 
-func writeRecords(path string, records []auditlokiexporter.DeadLetterRecord) error {
+func writeRecords(path string, records []lokipush.DeadLetterRecord) error {
 	f, err := os.OpenFile(path, os.O_CREATE|os.O_WRONLY|os.O_TRUNC, 0o600)
 	if err != nil {
 		return err
@@ -169,20 +216,19 @@ func writeRecords(path string, records []auditlokiexporter.DeadLetterRecord) err
 	return f.Close()
 }
 
-func split(records []auditlokiexporter.DeadLetterRecord, maxBytes int) [][]auditlokiexporter.DeadLetterRecord {
-	var out [][]auditlokiexporter.DeadLetterRecord
-	var cur []auditlokiexporter.DeadLetterRecord
+// split cuts items, in order, into batches of at most maxBytes (uncompressed, estimated); an
+// item larger than maxBytes is a batch of its own.
+func split(items []item, maxBytes int) [][]item {
+	var out [][]item
+	var cur []item
 	size := 0
-	for _, r := range records {
-		s := len(r.Line) + len(r.Labels) + 32
-		for k, v := range r.StructuredMetadata {
-			s += len(k) + len(v)
-		}
+	for _, it := range items {
+		s := it.entry.Size()
 		if len(cur) > 0 && size+s > maxBytes {
 			out = append(out, cur)
 			cur, size = nil, 0
 		}
-		cur = append(cur, r)
+		cur = append(cur, it)
 		size += s
 	}
 	if len(cur) > 0 {
@@ -191,43 +237,15 @@ func split(records []auditlokiexporter.DeadLetterRecord, maxBytes int) [][]audit
 	return out
 }
 
-func pushBatch(client *http.Client, url, tenant string, batch []auditlokiexporter.DeadLetterRecord) error {
-	idx := map[string]int{}
-	var req push.PushRequest
-	for _, r := range batch {
-		i, ok := idx[r.Labels]
-		if !ok {
-			i = len(req.Streams)
-			idx[r.Labels] = i
-			req.Streams = append(req.Streams, push.Stream{Labels: r.Labels})
-		}
-		meta := make(push.LabelsAdapter, 0, len(r.StructuredMetadata))
-		for k, v := range r.StructuredMetadata {
-			meta = append(meta, push.LabelAdapter{Name: k, Value: v})
-		}
-		sort.Slice(meta, func(a, b int) bool { return meta[a].Name < meta[b].Name })
-		req.Streams[i].Entries = append(req.Streams[i].Entries, push.Entry{Timestamp: r.Timestamp, Line: r.Line, StructuredMetadata: meta})
+func pushBatch(ctx context.Context, client *http.Client, url, tenant string, batch []item) error {
+	entries := make([]lokipush.Entry, len(batch))
+	for i := range batch {
+		entries[i] = batch[i].entry
 	}
-	raw, err := req.Marshal()
+	body, err := lokipush.Encode(lokipush.NewRequest(entries))
 	if err != nil {
-		return err
+		return fmt.Errorf("encode: %w", err)
 	}
-	httpReq, err := http.NewRequest(http.MethodPost, url, bytes.NewReader(snappy.Encode(nil, raw)))
-	if err != nil {
-		return err
-	}
-	httpReq.Header.Set("Content-Type", "application/x-protobuf")
-	if tenant != "" {
-		httpReq.Header.Set("X-Scope-OrgID", tenant)
-	}
-	resp, err := client.Do(httpReq)
-	if err != nil {
-		return err
-	}
-	defer resp.Body.Close()
-	body, _ := io.ReadAll(io.LimitReader(resp.Body, 64<<10))
-	if resp.StatusCode/100 != 2 {
-		return fmt.Errorf("loki answered %d: %s", resp.StatusCode, bytes.TrimSpace(body))
-	}
-	return nil
+	res := lokipush.Push(ctx, client, lokipush.Request{URL: url, Tenant: tenant, UserAgent: "lokireplay", Body: body})
+	return res.Err
 }

@@ -13,6 +13,7 @@ import (
 	transformprocessor "github.com/open-telemetry/opentelemetry-collector-contrib/processor/transformprocessor"
 	auditlokiexporter "github.com/otelcol-audit/otelcol-audit/exporter/auditlokiexporter"
 	auditreportexporter "github.com/otelcol-audit/otelcol-audit/exporter/auditreportexporter"
+	auditauthextension "github.com/otelcol-audit/otelcol-audit/extension/auditauthextension"
 	auditeventsextension "github.com/otelcol-audit/otelcol-audit/extension/auditeventsextension"
 	auditnormalizerprocessor "github.com/otelcol-audit/otelcol-audit/processor/auditnormalizerprocessor"
 	auditeventsreceiver "github.com/otelcol-audit/otelcol-audit/receiver/auditeventsreceiver"
@@ -54,6 +55,7 @@ func components() (otelcol.Factories, error) {
 
 	factories.Extensions, err = otelcol.MakeFactoryMap[extension.Factory](
 		auditeventsextension.NewFactory(),
+		auditauthextension.NewFactory(),
 		filestorage.NewFactory(),
 		healthcheckextension.NewFactory(),
 		pprofextension.NewFactory(),
@@ -64,6 +66,7 @@ func components() (otelcol.Factories, error) {
 	}
 	factories.ExtensionModules = makeModulesMap(factories.Extensions, map[component.Type]string{
 		auditeventsextension.NewFactory().Type():     "github.com/otelcol-audit/otelcol-audit v0.0.0",
+		auditauthextension.NewFactory().Type():       "github.com/otelcol-audit/otelcol-audit v0.0.0",
 		filestorage.NewFactory().Type():              "github.com/open-telemetry/opentelemetry-collector-contrib/extension/storage/filestorage v0.161.0",
 		healthcheckextension.NewFactory().Type():     "github.com/open-telemetry/opentelemetry-collector-contrib/extension/healthcheckextension v0.161.0",
 		pprofextension.NewFactory().Type():           "github.com/open-telemetry/opentelemetry-collector-contrib/extension/pprofextension v0.161.0",

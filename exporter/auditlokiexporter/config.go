@@ -17,6 +17,7 @@ import (
 	"go.opentelemetry.io/collector/exporter/exporterhelper"
 
 	"github.com/otelcol-audit/otelcol-audit/internal/audit"
+	"github.com/otelcol-audit/otelcol-audit/internal/lokipush"
 )
 
 // Tenant modes: where the X-Scope-OrgID of a push comes from.
@@ -37,7 +38,7 @@ const (
 )
 
 // DefaultPushPath is Loki's push path, appended to the endpoint.
-const DefaultPushPath = "/loki/api/v1/push"
+const DefaultPushPath = lokipush.DefaultPushPath
 
 // ErrUnboundedLabel is returned when a configured label would carry a high-cardinality field.
 var ErrUnboundedLabel = errors.New("field is unbounded and must stay in structured metadata")
@@ -246,11 +247,7 @@ func (l *LimitsConfig) validate() error {
 
 // pushURL is the full push URL: the endpoint as it is when it already names a push path.
 func (cfg *Config) pushURL() string {
-	ep := cfg.ClientConfig.Endpoint
-	if strings.HasSuffix(ep, "/push") {
-		return ep
-	}
-	return strings.TrimSuffix(ep, "/") + "/" + strings.TrimPrefix(cfg.PushPath, "/")
+	return lokipush.URL(cfg.ClientConfig.Endpoint, cfg.PushPath)
 }
 
 // validLabelName matches Loki's [a-zA-Z_][a-zA-Z0-9_]*.

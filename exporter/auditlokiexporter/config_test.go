@@ -9,23 +9,10 @@ import (
 	"github.com/stretchr/testify/require"
 	"go.opentelemetry.io/collector/component"
 	"go.opentelemetry.io/collector/confmap"
-	"go.opentelemetry.io/collector/confmap/confmaptest"
 
 	"github.com/otelcol-audit/otelcol-audit/exporter/auditlokiexporter/internal/metadata"
+	"github.com/otelcol-audit/otelcol-audit/internal/testharness"
 )
-
-func loadConfig(t *testing.T, file, name string) (*Config, error) {
-	t.Helper()
-	cm, err := confmaptest.LoadConf(filepath.Join("testdata", file))
-	require.NoError(t, err)
-	sub, err := cm.Sub(component.NewIDWithName(metadata.Type, name).String())
-	require.NoError(t, err)
-	cfg := NewFactory().CreateDefaultConfig()
-	if err := sub.Unmarshal(cfg); err != nil {
-		return nil, err
-	}
-	return cfg.(*Config), confmap.Validate(cfg)
-}
 
 func TestUnmarshalDefaultConfig(t *testing.T) {
 	cfg := NewFactory().CreateDefaultConfig()
@@ -36,7 +23,7 @@ func TestUnmarshalDefaultConfig(t *testing.T) {
 }
 
 func TestLoadConfig(t *testing.T) {
-	cfg, err := loadConfig(t, "config.yaml", "")
+	cfg, err := testharness.LoadConfig[*Config](t, NewFactory(), "testdata/config.yaml", component.NewID(metadata.Type))
 	require.NoError(t, err)
 	assert.Equal(t, "http://localhost:3100/loki/api/v1/push", cfg.pushURL())
 	assert.Equal(t, TenantModePerRecord, cfg.Tenant.Mode)
@@ -44,7 +31,7 @@ func TestLoadConfig(t *testing.T) {
 	assert.Equal(t, 256<<10, cfg.Limits.MaxLineSize)
 	assert.Equal(t, 100, cfg.Labels.MaxValuesPerLabel)
 
-	full, err := loadConfig(t, "config.yaml", "full")
+	full, err := testharness.LoadConfig[*Config](t, NewFactory(), "testdata/config.yaml", component.NewIDWithName(metadata.Type, "full"))
 	require.NoError(t, err)
 	assert.Equal(t, "https://loki.example.com/insert/loki/api/v1/push", full.pushURL())
 	assert.Equal(t, 10*time.Second, full.ClientConfig.Timeout)
@@ -79,7 +66,7 @@ func TestLoadConfigErrors(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.file, func(t *testing.T) {
-			_, err := loadConfig(t, tt.file, "")
+			_, err := testharness.LoadConfig[*Config](t, NewFactory(), filepath.Join("testdata", tt.file), component.NewID(metadata.Type))
 			assert.ErrorContains(t, err, tt.wantErr)
 		})
 	}

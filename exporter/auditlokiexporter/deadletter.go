@@ -10,28 +10,13 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/otelcol-audit/otelcol-audit/internal/lokipush"
 )
 
-// DeadLetterRecord is one line of the dead-letter file. cmd/lokireplay reads it back.
-type DeadLetterRecord struct {
-	// Tenant is the X-Scope-OrgID the entry was meant for; empty in single-tenant mode.
-	Tenant string `json:"tenant"`
-	// Reason is the bounded reason also counted in otelcol_audit_loki_dead_letter_total.
-	Reason string `json:"reason"`
-	// Error is Loki's answer, or the local validation that refused the entry.
-	Error string `json:"error"`
-	// Labels is the stream selector, e.g. {category="Authentication", service_name="lms"}.
-	Labels string `json:"labels"`
-	// Timestamp is the entry time, RFC 3339 with nanoseconds.
-	Timestamp time.Time `json:"timestamp"`
-	// Line is the rendered log line.
-	Line string `json:"line"`
-	// StructuredMetadata holds the entry's structured metadata.
-	StructuredMetadata map[string]string `json:"structured_metadata,omitempty"`
-}
-
-// deadLetter appends JSON lines to a file and rotates it by size. Each write is synced, so a
-// line in the file survives a crash once the push that produced it returned.
+// deadLetter appends lokipush.DeadLetterRecord JSON lines to a file and rotates it by size.
+// Each write is synced, so a line in the file survives a crash once the push that produced it
+// returned.
 type deadLetter struct {
 	mu      sync.Mutex
 	cfg     DeadLetterConfig
@@ -72,13 +57,8 @@ func (d *deadLetter) Write(entries []*entry, errs []string) error {
 	enc := json.NewEncoder(w)
 	enc.SetEscapeHTML(false)
 	for i, en := range entries {
-		rec := DeadLetterRecord{Tenant: en.tenant, Reason: en.reason, Error: errs[i], Labels: en.labels, Timestamp: en.ts, Line: en.line}
-		if len(en.meta) > 0 {
-			rec.StructuredMetadata = make(map[string]string, len(en.meta))
-			for _, m := range en.meta {
-				rec.StructuredMetadata[m.Name] = m.Value
-			}
-		}
+		pe := en.pushEntry()
+		rec := lokipush.NewDeadLetterRecord(en.tenant, en.reason, errs[i], &pe)
 		if err := enc.Encode(&rec); err != nil {
 			return err
 		}

@@ -10,15 +10,15 @@ import (
 	"unicode/utf8"
 
 	"github.com/grafana/loki/pkg/push"
-	"github.com/klauspost/compress/snappy"
 	"go.opentelemetry.io/collector/pdata/pcommon"
 	"go.opentelemetry.io/collector/pdata/plog"
 
 	"github.com/otelcol-audit/otelcol-audit/internal/audit"
+	"github.com/otelcol-audit/otelcol-audit/internal/lokipush"
 )
 
-// OverflowLabelValue replaces a label value once the label has reached its distinct-value cap.
-const OverflowLabelValue = "_other"
+// overflowLabelValue replaces a label value once the label has reached its distinct-value cap.
+const overflowLabelValue = "_other"
 
 // overflowMetaSuffix names the structured-metadata key that keeps an overflowed label's true
 // value: category_original, outcome_original, ...
@@ -26,36 +26,6 @@ const overflowMetaSuffix = "_original"
 
 // serviceNameAttr is the resource attribute of the service_name label.
 const serviceNameAttr = "service.name"
-
-// Dead-letter reasons. Local ones use Loki's own names (loki_discarded_samples_total{reason})
-// where Loki has one, so that both sides read alike.
-const (
-	ReasonLineTooLong           = "line_too_long"
-	ReasonTooFarInFuture        = "too_far_in_future"
-	ReasonTooOld                = "greater_than_max_sample_age"
-	ReasonTooFarBehind          = "too_far_behind"
-	ReasonInvalidLabels         = "invalid_labels"
-	ReasonLabelNameTooLong      = "label_name_too_long"
-	ReasonLabelValueTooLong     = "label_value_too_long"
-	ReasonMaxLabelNames         = "max_label_names_per_series"
-	ReasonDuplicateLabelNames   = "duplicate_label_names"
-	ReasonMetadataTooLarge      = "structured_metadata_too_large"
-	ReasonMetadataDisallowed    = "disallowed_structured_metadata"
-	ReasonOutOfOrder            = "out_of_order"
-	ReasonInvalidTenant         = "invalid_tenant"
-	ReasonNoOrgID               = "no_org_id"
-	ReasonMissingTimestamp      = "missing_timestamp"
-	reasonHTTPPrefix            = "http_"
-	reasonUnknownPermanentError = "http_4xx"
-)
-
-// deadLetterReasons is the fixed set of reasons, besides http_<code>.
-var deadLetterReasons = []string{
-	ReasonLineTooLong, ReasonTooFarInFuture, ReasonTooOld, ReasonTooFarBehind, ReasonInvalidLabels,
-	ReasonLabelNameTooLong, ReasonLabelValueTooLong, ReasonMaxLabelNames, ReasonDuplicateLabelNames,
-	ReasonMetadataTooLarge, ReasonMetadataDisallowed, ReasonOutOfOrder, ReasonInvalidTenant,
-	ReasonNoOrgID, ReasonMissingTimestamp,
-}
 
 // entry is one record rendered for Loki, with a reference back to the record so that a
 // failed subset can be handed back to exporterhelper for retry.
@@ -74,26 +44,62 @@ type entry struct {
 
 type recordRef struct{ resource, scope, record int }
 
-// labelCap bounds the distinct values of each label for the life of the exporter. The admitted
-// set only grows, so a value admitted once keeps its stream: a retry renders the same labels.
+// pushEntry is the entry as it goes over the wire.
+func (en *entry) pushEntry() lokipush.Entry {
+	return lokipush.Entry{Labels: en.labels, Timestamp: en.ts, Line: en.line, StructuredMetadata: en.meta}
+}
+
+// labelCap bounds the distinct values of each label per tenant, for the life of the exporter,
+// so that no tenant can exhaust a label for another. The values alerts and dashboards depend
+// on (the built-in categories and the outcomes) are always admitted. The admitted set only
+// grows, so a value admitted once keeps its stream: a retry renders the same labels.
 type labelCap struct {
 	mu     sync.Mutex
 	max    int
-	values map[string]map[string]struct{}
+	values map[string]map[string]map[string]struct{} // tenant -> label -> values
 }
+
+// maxCappedTenants bounds the cap's own memory: tenants seen after it share one set.
+const maxCappedTenants = 10000
 
 func newLabelCap(maxValues int) *labelCap {
-	return &labelCap{max: maxValues, values: map[string]map[string]struct{}{}}
+	return &labelCap{max: maxValues, values: map[string]map[string]map[string]struct{}{}}
 }
 
-// admit reports whether value may be used for label.
-func (c *labelCap) admit(label, value string) bool {
+// alwaysAdmitted are the fixed values no cap may push to _other.
+var alwaysAdmitted = func() map[string]map[string]bool {
+	m := map[string]map[string]bool{audit.LokiLabelCategory: {}, audit.LokiLabelOutcome: {}}
+	for _, c := range audit.BuiltinCategories {
+		m[audit.LokiLabelCategory][c] = true
+	}
+	for _, o := range audit.Outcomes {
+		m[audit.LokiLabelOutcome][o] = true
+	}
+	return m
+}()
+
+// admit reports whether value may be used for label in tenant's streams.
+func (c *labelCap) admit(tenant, label, value string) bool {
+	if alwaysAdmitted[label][value] {
+		return true
+	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	seen := c.values[label]
+	byLabel := c.values[tenant]
+	if byLabel == nil {
+		if len(c.values) >= maxCappedTenants {
+			tenant = ""
+			byLabel = c.values[tenant]
+		}
+		if byLabel == nil {
+			byLabel = map[string]map[string]struct{}{}
+			c.values[tenant] = byLabel
+		}
+	}
+	seen := byLabel[label]
 	if seen == nil {
 		seen = map[string]struct{}{}
-		c.values[label] = seen
+		byLabel[label] = seen
 	}
 	if _, ok := seen[value]; ok {
 		return true
@@ -165,12 +171,15 @@ func (e *encoder) entry(res pcommon.Map, lr plog.LogRecord, now time.Time) entry
 	}
 	var en entry
 
+	// The normaliser owns tenant, event id and time; a record without them bypassed it and is
+	// dead-lettered rather than guessed at.
+	facts, err := audit.RecordFacts(lr)
+	if err != nil {
+		en.reason = audit.ReasonNotNormalized
+	}
 	switch e.cfg.Tenant.Mode {
 	case TenantModePerRecord:
-		en.tenant = get(audit.AttrTenant)
-		if audit.ValidateTenant(en.tenant) != nil {
-			en.reason = ReasonInvalidTenant
-		}
+		en.tenant = facts.Tenant
 	case TenantModeFixed:
 		en.tenant = e.cfg.Tenant.ID
 	}
@@ -230,10 +239,10 @@ func (e *encoder) entry(res pcommon.Map, lr plog.LogRecord, now time.Time) entry
 	}
 	if en.reason == "" {
 		for i := range labels {
-			if !e.caps.admit(labels[i].name, labels[i].value) {
+			if !e.caps.admit(facts.Tenant, labels[i].name, labels[i].value) {
 				e.onOverflow(labels[i].name)
 				meta = append(meta, push.LabelAdapter{Name: labels[i].name + overflowMetaSuffix, Value: labels[i].value})
-				labels[i].value = OverflowLabelValue
+				labels[i].value = overflowLabelValue
 			}
 		}
 	}
@@ -241,12 +250,7 @@ func (e *encoder) entry(res pcommon.Map, lr plog.LogRecord, now time.Time) entry
 	en.nLabels = len(labels)
 	en.meta = meta
 
-	switch {
-	case lr.Timestamp() != 0:
-		en.ts = lr.Timestamp().AsTime()
-	case lr.ObservedTimestamp() != 0:
-		en.ts = lr.ObservedTimestamp().AsTime()
-	}
+	en.ts = facts.Time
 	en.line = e.renderLine(lr, res, service, en.tenant)
 	if en.reason == "" {
 		en.reason = e.validateEntry(&en, now)
@@ -257,17 +261,17 @@ func (e *encoder) entry(res pcommon.Map, lr plog.LogRecord, now time.Time) entry
 func (e *encoder) validateLabels(labels []label) string {
 	lim := &e.cfg.Limits
 	if len(labels) > lim.MaxLabelNamesPerSeries {
-		return ReasonMaxLabelNames
+		return lokipush.ReasonMaxLabelNames
 	}
 	for _, l := range labels {
 		if len(l.name) > lim.MaxLabelNameLength {
-			return ReasonLabelNameTooLong
+			return lokipush.ReasonLabelNameTooLong
 		}
 		if len(l.value) > lim.MaxLabelValueLength {
-			return ReasonLabelValueTooLong
+			return lokipush.ReasonLabelValueTooLong
 		}
 		if !utf8.ValidString(l.value) {
-			return ReasonInvalidLabels
+			return lokipush.ReasonInvalidLabels
 		}
 	}
 	return ""
@@ -277,20 +281,20 @@ func (e *encoder) validateEntry(en *entry, now time.Time) string {
 	lim := &e.cfg.Limits
 	switch {
 	case en.ts.IsZero():
-		return ReasonMissingTimestamp
+		return lokipush.ReasonMissingTimestamp
 	case len(en.line) > lim.MaxLineSize:
-		return ReasonLineTooLong
+		return lokipush.ReasonLineTooLong
 	case en.ts.After(now.Add(lim.MaxFuture)):
-		return ReasonTooFarInFuture
+		return lokipush.ReasonTooFarInFuture
 	case lim.MaxAge > 0 && en.ts.Before(now.Add(-lim.MaxAge)):
-		return ReasonTooOld
+		return lokipush.ReasonTooOld
 	}
 	size := 0
 	for _, m := range en.meta {
 		size += len(m.Name) + len(m.Value)
 	}
 	if size > lim.MaxStructuredMetadataSize {
-		return ReasonMetadataTooLarge
+		return lokipush.ReasonMetadataTooLarge
 	}
 	return ""
 }
@@ -470,15 +474,9 @@ type chunk struct {
 	entries []*entry
 }
 
-// entryOverhead approximates the protobuf framing of an entry (tags, lengths, timestamp).
-const entryOverhead = 32
-
 func entrySize(en *entry) int {
-	n := len(en.line) + len(en.labels) + entryOverhead
-	for _, m := range en.meta {
-		n += len(m.Name) + len(m.Value) + 4
-	}
-	return n
+	pe := en.pushEntry()
+	return pe.Size()
 }
 
 // chunks groups valid entries by tenant (tenants sorted) and splits each tenant's entries,
@@ -523,26 +521,14 @@ func chunks(entries []entry, maxBytes int) []chunk {
 // pushRequest builds the request of a chunk: streams sorted by labels, entries of each stream
 // in time order (see chunks).
 func (c *chunk) pushRequest() *push.PushRequest {
-	idx := map[string]int{}
-	var streams []push.Stream
-	for _, en := range c.entries {
-		i, ok := idx[en.labels]
-		if !ok {
-			i = len(streams)
-			idx[en.labels] = i
-			streams = append(streams, push.Stream{Labels: en.labels})
-		}
-		streams[i].Entries = append(streams[i].Entries, push.Entry{Timestamp: en.ts, Line: en.line, StructuredMetadata: en.meta})
+	entries := make([]lokipush.Entry, len(c.entries))
+	for i, en := range c.entries {
+		entries[i] = en.pushEntry()
 	}
-	sort.SliceStable(streams, func(i, j int) bool { return streams[i].Labels < streams[j].Labels })
-	return &push.PushRequest{Streams: streams}
+	return lokipush.NewRequest(entries)
 }
 
 // encode marshals and snappy-compresses the chunk's push request.
 func (c *chunk) encode() ([]byte, error) {
-	raw, err := c.pushRequest().Marshal()
-	if err != nil {
-		return nil, err
-	}
-	return snappy.Encode(nil, raw), nil
+	return lokipush.Encode(c.pushRequest())
 }

@@ -13,6 +13,7 @@ import (
 	"go.opentelemetry.io/collector/pdata/pcommon"
 
 	"github.com/otelcol-audit/otelcol-audit/internal/audit"
+	"github.com/otelcol-audit/otelcol-audit/internal/lokipush"
 )
 
 func testConfig() *Config {
@@ -105,17 +106,17 @@ func TestValidationReasons(t *testing.T) {
 		reason string
 	}{
 		{"valid", func(*event) {}, nil, ""},
-		{"future", func(e *event) { e.ts = now.Add(time.Hour) }, nil, ReasonTooFarInFuture},
-		{"old", func(e *event) { e.ts = now.Add(-8 * 24 * time.Hour) }, nil, ReasonTooOld},
+		{"future", func(e *event) { e.ts = now.Add(time.Hour) }, nil, lokipush.ReasonTooFarInFuture},
+		{"old", func(e *event) { e.ts = now.Add(-8 * 24 * time.Hour) }, nil, lokipush.ReasonTooOld},
 		{"old allowed", func(e *event) { e.ts = now.Add(-8 * 24 * time.Hour) }, func(c *Config) { c.Limits.MaxAge = 0 }, ""},
-		{"long line", func(e *event) { e.description = strings.Repeat("x", 300<<10) }, nil, ReasonLineTooLong},
-		{"long label value", func(e *event) { e.category = strings.Repeat("c", 3000) }, nil, ReasonLabelValueTooLong},
-		{"invalid utf8 label", func(e *event) { e.category = "\xff" }, nil, ReasonInvalidLabels},
-		{"bad tenant", func(e *event) { e.tenant = "a/b" }, nil, ReasonInvalidTenant},
-		{"no tenant", func(e *event) { e.tenant = "" }, nil, ReasonInvalidTenant},
-		{"no tenant single mode", func(e *event) { e.tenant = "" }, func(c *Config) { c.Tenant.Mode = TenantModeSingle }, ""},
-		{"missing time", func(e *event) { e.ts = time.Unix(0, 0) }, nil, ReasonMissingTimestamp},
-		{"metadata too large", func(e *event) { e.author = strings.Repeat("a", 70<<10) }, nil, ReasonMetadataTooLarge},
+		{"long line", func(e *event) { e.description = strings.Repeat("x", 300<<10) }, nil, lokipush.ReasonLineTooLong},
+		{"long label value", func(e *event) { e.category = strings.Repeat("c", 3000) }, nil, lokipush.ReasonLabelValueTooLong},
+		{"invalid utf8 label", func(e *event) { e.category = "\xff" }, nil, lokipush.ReasonInvalidLabels},
+		{"bad tenant", func(e *event) { e.tenant = "a/b" }, nil, lokipush.ReasonNotNormalized},
+		{"no tenant", func(e *event) { e.tenant = "" }, nil, lokipush.ReasonNotNormalized},
+		{"no tenant single mode", func(e *event) { e.tenant = "" }, func(c *Config) { c.Tenant.Mode = TenantModeSingle }, lokipush.ReasonNotNormalized},
+		{"missing time", func(e *event) { e.ts = time.Unix(0, 0) }, nil, lokipush.ReasonNotNormalized},
+		{"metadata too large", func(e *event) { e.author = strings.Repeat("a", 70<<10) }, nil, lokipush.ReasonMetadataTooLarge},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -151,7 +152,7 @@ func TestLabelOverflow(t *testing.T) {
 	for _, en := range entries {
 		cats = append(cats, en.labels[strings.Index(en.labels, `category="`)+10:strings.Index(en.labels, `", `)])
 	}
-	assert.Equal(t, []string{"A", "B", OverflowLabelValue, "A", OverflowLabelValue}, cats)
+	assert.Equal(t, []string{"A", "B", overflowLabelValue, "A", overflowLabelValue}, cats)
 	assert.Equal(t, []string{"category", "category"}, overflowed)
 	assert.Equal(t, "C", metaMap(entries[2].meta)["category_original"])
 	assert.Empty(t, entries[2].reason, "an overflow is still delivered")

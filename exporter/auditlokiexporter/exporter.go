@@ -1,15 +1,10 @@
 package auditlokiexporter
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"net/http"
-	"regexp"
-	"strconv"
-	"strings"
 	"time"
 
 	"go.opentelemetry.io/collector/component"
@@ -23,10 +18,8 @@ import (
 
 	"github.com/otelcol-audit/otelcol-audit/exporter/auditlokiexporter/internal/metadata"
 	"github.com/otelcol-audit/otelcol-audit/internal/audit"
+	"github.com/otelcol-audit/otelcol-audit/internal/lokipush"
 )
-
-// maxResponseBody caps how much of an error body is read.
-const maxResponseBody = 64 << 10
 
 type lokiExporter struct {
 	cfg       *Config
@@ -88,7 +81,7 @@ func (e *lokiExporter) shutdown(context.Context) error {
 func (e *lokiExporter) precreateSeries(ctx context.Context) {
 	e.telemetry.AuditLokiEntriesSent.Add(ctx, 0)
 	e.telemetry.AuditLokiBytesSent.Add(ctx, 0)
-	for _, reason := range deadLetterReasons {
+	for _, reason := range lokipush.Reasons() {
 		e.telemetry.AuditLokiDeadLetter.Add(ctx, 0, metric.WithAttributeSet(attribute.NewSet(attribute.String("reason", reason))))
 	}
 	labels := []string{audit.LokiLabelService, audit.LokiLabelCategory, audit.LokiLabelOutcome}
@@ -178,104 +171,23 @@ func appendRefs(refs []recordRef, entries []*entry) []recordRef {
 func (e *lokiExporter) send(ctx context.Context, c *chunk) pushResult {
 	body, err := c.encode()
 	if err != nil {
-		return pushResult{reason: ReasonInvalidLabels, permanent: fmt.Errorf("encode: %w", err)}
+		return pushResult{reason: lokipush.ReasonInvalidLabels, permanent: fmt.Errorf("encode: %w", err)}
 	}
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, e.url, bytes.NewReader(body))
-	if err != nil {
-		return pushResult{retry: err}
-	}
-	req.Header.Set("Content-Type", "application/x-protobuf")
-	req.Header.Set("User-Agent", e.userAgent)
-	if c.tenant != "" {
-		req.Header.Set("X-Scope-OrgID", c.tenant)
-	}
-
 	start := time.Now()
-	resp, err := e.client.Do(req)
-	if err != nil {
-		e.recordDuration(ctx, start, "network_error")
-		return pushResult{retry: err}
-	}
-	defer resp.Body.Close()
-	respBody, _ := io.ReadAll(io.LimitReader(resp.Body, maxResponseBody))
-	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, maxResponseBody))
-
-	code := resp.StatusCode
+	res := lokipush.Push(ctx, e.client, lokipush.Request{URL: e.url, Tenant: c.tenant, UserAgent: e.userAgent, Body: body})
+	// The outcome names are the fixed values of the duration's result attribute.
+	e.telemetry.AuditLokiRequestDuration.Record(ctx, time.Since(start).Seconds(),
+		metric.WithAttributeSet(attribute.NewSet(attribute.String("result", string(res.Outcome)))))
 	switch {
-	case code >= 200 && code < 300:
-		e.recordDuration(ctx, start, "ok")
+	case res.Outcome == lokipush.OutcomeOK:
 		e.telemetry.AuditLokiEntriesSent.Add(ctx, int64(len(c.entries)))
 		e.telemetry.AuditLokiBytesSent.Add(ctx, int64(len(body)))
 		return pushResult{}
-	case code == http.StatusTooManyRequests || code >= 500:
-		result := "server_error"
-		if code == http.StatusTooManyRequests {
-			result = "rate_limited"
-		}
-		e.recordDuration(ctx, start, result)
-		err := fmt.Errorf("loki answered %d: %s", code, bytes.TrimSpace(respBody))
-		return pushResult{retry: err, throttle: retryAfter(resp.Header.Get("Retry-After"))}
+	case res.Retryable():
+		return pushResult{retry: res.Err, throttle: res.RetryAfter}
 	default:
-		e.recordDuration(ctx, start, "client_error")
-		return pushResult{
-			reason:    lokiReason(code, string(respBody)),
-			permanent: fmt.Errorf("loki answered %d: %s", code, bytes.TrimSpace(respBody)),
-		}
+		return pushResult{reason: res.Reason, permanent: res.Err}
 	}
-}
-
-func (e *lokiExporter) recordDuration(ctx context.Context, start time.Time, result string) {
-	e.telemetry.AuditLokiRequestDuration.Record(ctx, time.Since(start).Seconds(),
-		metric.WithAttributeSet(attribute.NewSet(attribute.String("result", result))))
-}
-
-// retryAfter parses delay-seconds or an HTTP date; 0 when absent or invalid.
-func retryAfter(v string) time.Duration {
-	if v == "" {
-		return 0
-	}
-	if s, err := strconv.Atoi(strings.TrimSpace(v)); err == nil && s > 0 {
-		return time.Duration(s) * time.Second
-	}
-	if t, err := http.ParseTime(v); err == nil {
-		return max(time.Until(t), 0)
-	}
-	return 0
-}
-
-// lokiReasons match the error messages of Loki's validation package to the reason Loki counts
-// in loki_discarded_samples_total.
-var lokiReasons = []struct {
-	re     *regexp.Regexp
-	reason string
-}{
-	{regexp.MustCompile(`(?i)max entry size .* exceeded|line too long`), ReasonLineTooLong},
-	{regexp.MustCompile(`(?i)timestamp too new`), ReasonTooFarInFuture},
-	{regexp.MustCompile(`(?i)too far behind`), ReasonTooFarBehind},
-	{regexp.MustCompile(`(?i)timestamp too old`), ReasonTooOld},
-	{regexp.MustCompile(`(?i)out of order`), ReasonOutOfOrder},
-	{regexp.MustCompile(`(?i)label name too long`), ReasonLabelNameTooLong},
-	{regexp.MustCompile(`(?i)label value too long`), ReasonLabelValueTooLong},
-	{regexp.MustCompile(`(?i)label names; limit`), ReasonMaxLabelNames},
-	{regexp.MustCompile(`(?i)duplicate label name`), ReasonDuplicateLabelNames},
-	{regexp.MustCompile(`(?i)structured metadata too large`), ReasonMetadataTooLarge},
-	{regexp.MustCompile(`(?i)structured metadata, but this feature is disallowed`), ReasonMetadataDisallowed},
-	{regexp.MustCompile(`(?i)error parsing labels|invalid labels`), ReasonInvalidLabels},
-	{regexp.MustCompile(`(?i)no org id`), ReasonNoOrgID},
-}
-
-// lokiReason turns a refusal into a bounded reason: Loki's own reason when the body names one,
-// else http_<code>.
-func lokiReason(code int, body string) string {
-	for _, r := range lokiReasons {
-		if r.re.MatchString(body) {
-			return r.reason
-		}
-	}
-	if code >= 400 && code < 500 {
-		return reasonHTTPPrefix + strconv.Itoa(code)
-	}
-	return reasonUnknownPermanentError
 }
 
 // subset copies the referenced records, with their resource and scope, into a new batch.

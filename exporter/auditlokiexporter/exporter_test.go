@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -27,6 +28,8 @@ import (
 	"go.uber.org/goleak"
 
 	"github.com/otelcol-audit/otelcol-audit/exporter/auditlokiexporter/internal/metadata"
+	"github.com/otelcol-audit/otelcol-audit/internal/audit"
+	"github.com/otelcol-audit/otelcol-audit/internal/lokipush"
 )
 
 func TestMain(m *testing.M) {
@@ -120,16 +123,16 @@ func (h *harness) histogramCount(name string, attrs ...attribute.KeyValue) uint6
 	return total
 }
 
-func (h *harness) deadLetters() []DeadLetterRecord {
+func (h *harness) deadLetters() []lokipush.DeadLetterRecord {
 	h.t.Helper()
 	f, err := os.Open(h.cfg.DeadLetter.Path)
 	require.NoError(h.t, err)
 	defer f.Close()
-	var out []DeadLetterRecord
+	var out []lokipush.DeadLetterRecord
 	sc := bufio.NewScanner(f)
 	sc.Buffer(make([]byte, 1<<20), 4<<20)
 	for sc.Scan() {
-		var rec DeadLetterRecord
+		var rec lokipush.DeadLetterRecord
 		require.NoError(h.t, json.Unmarshal(sc.Bytes(), &rec))
 		out = append(out, rec)
 	}
@@ -244,14 +247,14 @@ func TestPermanent400GoesToDeadLetter(t *testing.T) {
 	require.Len(t, dead, 3)
 	for i, d := range dead {
 		assert.Equal(t, "acme", d.Tenant)
-		assert.Equal(t, ReasonTooFarInFuture, d.Reason)
+		assert.Equal(t, lokipush.ReasonTooFarInFuture, d.Reason)
 		assert.Contains(t, d.Error, "timestamp too new")
 		assert.Equal(t, `{category="Authentication", outcome="success", service_name="lms"}`, d.Labels)
 		assert.Equal(t, testEvent(i, "acme").id, d.StructuredMetadata["event_id"])
 		assert.Equal(t, testEvent(i, "acme").description, d.Line)
 		assert.False(t, d.Timestamp.IsZero())
 	}
-	assert.Equal(t, int64(3), h.counter("otelcol_audit_loki_dead_letter", attribute.String("reason", ReasonTooFarInFuture)))
+	assert.Equal(t, int64(3), h.counter("otelcol_audit_loki_dead_letter", attribute.String("reason", lokipush.ReasonTooFarInFuture)))
 	assert.Zero(t, h.counter("otelcol_audit_loki_entries_sent"))
 }
 
@@ -279,11 +282,11 @@ func TestLocalValidationKeepsTheBatch(t *testing.T) {
 		reasons[d.StructuredMetadata["event_id"]] = d.Reason
 	}
 	assert.Equal(t, map[string]string{
-		evs[1].id: ReasonTooFarInFuture,
-		evs[2].id: ReasonLineTooLong,
-		evs[3].id: ReasonInvalidTenant,
+		evs[1].id: lokipush.ReasonTooFarInFuture,
+		evs[2].id: lokipush.ReasonLineTooLong,
+		evs[3].id: lokipush.ReasonNotNormalized,
 	}, reasons)
-	assert.Equal(t, int64(1), h.counter("otelcol_audit_loki_dead_letter", attribute.String("reason", ReasonInvalidTenant)))
+	assert.Equal(t, int64(1), h.counter("otelcol_audit_loki_dead_letter", attribute.String("reason", lokipush.ReasonNotNormalized)))
 	assert.Equal(t, int64(1), h.counter("otelcol_audit_loki_entries_sent"))
 }
 
@@ -342,7 +345,7 @@ func TestDeadLetterRotation(t *testing.T) {
 	dir := t.TempDir()
 	d, err := openDeadLetter(DeadLetterConfig{Path: filepath.Join(dir, "dlq.jsonl"), MaxSizeMiB: 1, MaxBackups: 2})
 	require.NoError(t, err)
-	en := &entry{tenant: "acme", reason: ReasonLineTooLong, labels: `{a="b"}`, line: strings.Repeat("x", 400<<10), ts: time.Now()}
+	en := &entry{tenant: "acme", reason: lokipush.ReasonLineTooLong, labels: `{a="b"}`, line: strings.Repeat("x", 400<<10), ts: time.Now()}
 	for i := 0; i < 8; i++ {
 		require.NoError(t, d.Write([]*entry{en}, []string{"too long"}))
 	}
@@ -358,35 +361,11 @@ func TestDeadLetterRotation(t *testing.T) {
 	}
 }
 
-func TestRetryAfterParsing(t *testing.T) {
-	assert.Equal(t, 3*time.Second, retryAfter("3"))
-	assert.Zero(t, retryAfter(""))
-	assert.Zero(t, retryAfter("soon"))
-	assert.InDelta(t, float64(10*time.Second), float64(retryAfter(time.Now().Add(10*time.Second).UTC().Format(http.TimeFormat))), float64(2*time.Second))
-}
-
-func TestLokiReason(t *testing.T) {
-	tests := map[string]string{
-		"Max entry size '262144' bytes exceeded for stream '{a=\"b\"}' while adding an entry with length '300000' bytes": ReasonLineTooLong,
-		"entry with timestamp 2020-01-01 ignored, reason: 'entry too far behind, entry timestamp is: x'":                 ReasonTooFarBehind,
-		"entry for stream '{a=\"b\"}' has timestamp too old: 2020-01-01, oldest acceptable timestamp is: 2024-01-01":     ReasonTooOld,
-		"stream '{a=\"b\"}' has label value too long: 'xxx'":                                                             ReasonLabelValueTooLong,
-		"stream '{a=\"b\"}' has 16 label names; limit 15":                                                                ReasonMaxLabelNames,
-		"error parsing labels '{a=b}' with error: parse error":                                                           ReasonInvalidLabels,
-		"stream '{a=\"b\"}' includes structured metadata, but this feature is disallowed. Please see":                    ReasonMetadataDisallowed,
-		"something else": "http_400",
-	}
-	for body, want := range tests {
-		assert.Equal(t, want, lokiReason(http.StatusBadRequest, body), body)
-	}
-	assert.Equal(t, ReasonNoOrgID, lokiReason(http.StatusUnauthorized, "no org id\n"))
-}
-
 func TestCountersArePreCreated(t *testing.T) {
 	h := newHarness(t, ok)
 	m, err := h.tel.GetMetric("otelcol_audit_loki_dead_letter")
 	require.NoError(t, err)
-	assert.Len(t, m.Data.(metricdata.Sum[int64]).DataPoints, len(deadLetterReasons))
+	assert.Len(t, m.Data.(metricdata.Sum[int64]).DataPoints, len(lokipush.Reasons()))
 	m, err = h.tel.GetMetric("otelcol_audit_loki_label_overflow")
 	require.NoError(t, err)
 	assert.Len(t, m.Data.(metricdata.Sum[int64]).DataPoints, 3)
@@ -419,6 +398,7 @@ func TestDeadLetterWriteFailureKeepsRecordsForRetry(t *testing.T) {
 func TestLabelOverflowIsCountedAndDelivered(t *testing.T) {
 	h := newHarness(t, ok, func(c *Config) { c.Labels.MaxValuesPerLabel = 1 })
 	evs := events(3, "acme")
+	evs[0].category = "Payroll"
 	evs[1].category = "Billing"
 	evs[2].category = "Billing"
 	require.NoError(t, h.exp.ConsumeLogs(context.Background(), makeLogs(evs...)))
@@ -434,4 +414,40 @@ func TestLabelOverflowIsCountedAndDelivered(t *testing.T) {
 		}
 	}
 	assert.Equal(t, 2, overflowed)
+}
+
+// One tenant flooding invented categories cannot push another tenant's values, nor the values
+// the alert rules select on, to _other.
+func TestLabelCapsArePerTenant(t *testing.T) {
+	h := newHarness(t, ok, func(c *Config) { c.Labels.MaxValuesPerLabel = 5 })
+	flood := events(50, "mallory")
+	for i := range flood {
+		flood[i].category = fmt.Sprintf("Invented%d", i)
+	}
+	require.NoError(t, h.exp.ConsumeLogs(context.Background(), makeLogs(flood...)))
+
+	victim := events(3, "acme")
+	victim[0].category = audit.CategoryAuthentication
+	victim[0].outcome = audit.OutcomeFailure
+	victim[1].category = "Billing"
+	victim[2].category = audit.CategoryAuthentication
+	require.NoError(t, h.exp.ConsumeLogs(context.Background(), makeLogs(victim...)))
+	ownFlood := events(10, "mallory")
+	ownFlood[0].category = audit.CategoryAuthentication
+	require.NoError(t, h.exp.ConsumeLogs(context.Background(), makeLogs(ownFlood...)))
+
+	selectors := map[string]int{}
+	for i, req := range h.rec.requests {
+		for _, s := range req.Streams {
+			selectors[h.rec.tenants[i]+" "+s.Labels] += len(s.Entries)
+		}
+	}
+	assert.Equal(t, 1, selectors[`acme {category="Authentication", outcome="failure", service_name="lms"}`], "%v", selectors)
+	assert.Positive(t, selectors[`mallory {category="Authentication", outcome="success", service_name="lms"}`], "fixed values are admitted even for the flooding tenant")
+	for sel := range selectors {
+		if strings.HasPrefix(sel, "acme ") {
+			assert.NotContains(t, sel, overflowLabelValue, "acme's labels are not capped by mallory's flood")
+		}
+	}
+	assert.Equal(t, int64(45), h.counter("otelcol_audit_loki_label_overflow", attribute.String("label", "category")), "only mallory's own invented values overflow")
 }

@@ -2,6 +2,7 @@ package auditlokiexporter
 
 import (
 	"context"
+	"sync"
 	"time"
 
 	"go.opentelemetry.io/collector/component"
@@ -69,7 +70,7 @@ func createLogs(ctx context.Context, set exporter.Settings, cfg component.Config
 	if err != nil {
 		return nil, err
 	}
-	return exporterhelper.NewLogs(ctx, set, cfg, exp.pushLogs,
+	logs, err := exporterhelper.NewLogs(ctx, set, cfg, exp.pushLogs,
 		exporterhelper.WithStart(exp.start),
 		exporterhelper.WithShutdown(exp.shutdown),
 		exporterhelper.WithCapabilities(consumer.Capabilities{MutatesData: false}),
@@ -78,4 +79,21 @@ func createLogs(ctx context.Context, set exporter.Settings, cfg component.Config
 		exporterhelper.WithRetry(c.RetryConfig),
 		exporterhelper.WithQueue(c.QueueConfig),
 	)
+	if err != nil {
+		return nil, err
+	}
+	return &shutdownOnce{Logs: logs}, nil
+}
+
+// shutdownOnce makes Shutdown idempotent: exporterhelper's queue closes a channel on every
+// Shutdown, which panics the second time, and a component must survive being shut down twice.
+type shutdownOnce struct {
+	exporter.Logs
+	once sync.Once
+	err  error
+}
+
+func (s *shutdownOnce) Shutdown(ctx context.Context) error {
+	s.once.Do(func() { s.err = s.Logs.Shutdown(ctx) })
+	return s.err
 }

@@ -1,7 +1,6 @@
 package auditreportexporter
 
 import (
-	"context"
 	"encoding/json"
 	"net/http"
 	"strings"
@@ -14,11 +13,11 @@ import (
 	"go.opentelemetry.io/collector/component/componenttest"
 	"go.opentelemetry.io/collector/config/configoptional"
 	"go.opentelemetry.io/collector/consumer/consumertest"
-	"go.opentelemetry.io/collector/extension/extensiontest"
 
-	"github.com/otelcol-audit/otelcol-audit/extension/auditeventsextension"
 	"github.com/otelcol-audit/otelcol-audit/internal/audit"
 	"github.com/otelcol-audit/otelcol-audit/internal/exportjobs"
+	"github.com/otelcol-audit/otelcol-audit/internal/selfaudit"
+	"github.com/otelcol-audit/otelcol-audit/internal/selfaudit/selfaudittest"
 )
 
 // hostWith is a host that provides extensions by id.
@@ -29,18 +28,14 @@ type hostWith struct {
 
 func (h hostWith) GetExtensions() map[component.ID]component.Component { return h.extensions }
 
-// startHub starts an audit_events hub with a sink attached, as the audit_events receiver
-// would attach its pipeline.
+// startHub returns an in-memory audit_events hub with a sink attached, as the audit_events
+// receiver would attach its pipeline.
 func startHub(t *testing.T) (component.ID, component.Component, *consumertest.LogsSink) {
 	t.Helper()
-	f := auditeventsextension.NewFactory()
-	id := component.NewID(f.Type())
-	hub, err := f.Create(context.Background(), extensiontest.NewNopSettings(f.Type()), f.CreateDefaultConfig())
-	require.NoError(t, err)
-	require.NoError(t, hub.Start(context.Background(), componenttest.NewNopHost()))
-	t.Cleanup(func() { _ = hub.Shutdown(context.Background()) })
+	id := component.MustNewID(selfaudit.ExtensionType)
+	hub := selfaudittest.NewHub()
 	sink := &consumertest.LogsSink{}
-	detach, err := hub.(auditeventsextension.Attacher).Attach(sink)
+	detach, err := hub.Attach(sink)
 	require.NoError(t, err)
 	t.Cleanup(detach)
 	return id, hub, sink
@@ -78,7 +73,7 @@ func TestReportDeliveryIsAnAuditEvent(t *testing.T) {
 	require.Len(t, events, 1)
 	ev := events[0]
 	assert.Equal(t, "acme", ev[audit.AttrTenant])
-	assert.Equal(t, auditeventsextension.CategoryAuditLog, ev[audit.AttrCategory])
+	assert.Equal(t, selfaudit.CategoryAuditLog, ev[audit.AttrCategory])
 	assert.Equal(t, "Report delivered", ev[audit.AttrSummary])
 	assert.Equal(t, audit.OutcomeSuccess, ev[audit.AttrOutcome])
 	assert.Equal(t, audit.AuthorSystem, ev[audit.AttrAuthor])

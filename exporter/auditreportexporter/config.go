@@ -3,6 +3,7 @@ package auditreportexporter
 import (
 	"errors"
 	"fmt"
+	"net"
 	"net/url"
 	"path/filepath"
 	"regexp"
@@ -152,64 +153,84 @@ var (
 	errNoDirectory    = errors.New("directory: must be set")
 )
 
-// Validate checks the configuration; each error names its key.
+// Validate checks what spans several sections. confmap validates each section itself
+// (SpoolConfig, LinksConfig, every ReportConfig, exports), so that one bad value gives one
+// error, named by its key path ("reports::0: schedule: ...").
 func (cfg *Config) Validate() error {
 	if cfg.Directory == "" {
 		return errNoDirectory
 	}
-	if cfg.Spool.Retention < 0 {
-		return errors.New("spool.retention: must not be negative")
-	}
 	if cfg.MaxCatchUp < 0 {
 		return errors.New("max_catch_up: must not be negative")
 	}
-	if err := cfg.Links.validate(); err != nil {
-		return err
-	}
 	if cfg.Exports.HasValue() {
 		if !cfg.Links.Server.HasValue() {
-			return errors.New("exports: requires links.server, which serves the export API")
+			return errors.New("exports: requires links::server, which serves the export API")
 		}
-		exports := cfg.exportsConfig()
-		if err := exports.Validate(); err != nil {
-			return fmt.Errorf("exports.%w", err)
+		auth := cfg.Exports.Get().Auth
+		exposed := !listensOnLoopback(cfg.Links.Server.Get().NetAddr.Endpoint)
+		if exposed && auth.Authenticator == nil && len(auth.Tokens) == 0 && auth.TokensFile == "" {
+			return fmt.Errorf("exports::auth: the export API has no credentials while links::server::endpoint %q listens beyond loopback: set exports::auth::authenticator", cfg.Links.Server.Get().NetAddr.Endpoint)
 		}
 	}
 	seen := map[string]bool{}
 	for i := range cfg.Reports {
-		if _, err := compileReport(&cfg.Reports[i]); err != nil {
-			return fmt.Errorf("reports[%d].%w", i, err)
-		}
 		if seen[cfg.Reports[i].Name] {
-			return fmt.Errorf("reports[%d].name: duplicate report name %q", i, cfg.Reports[i].Name)
+			return fmt.Errorf("reports::%d::name: duplicate report name %q", i, cfg.Reports[i].Name)
 		}
 		seen[cfg.Reports[i].Name] = true
 	}
 	return nil
 }
 
-func (l *LinksConfig) validate() error {
+// Validate checks the spool settings.
+func (s *SpoolConfig) Validate() error {
+	if s.Retention < 0 {
+		return errors.New("retention: must not be negative")
+	}
+	return nil
+}
+
+// Validate checks one report.
+func (rc *ReportConfig) Validate() error {
+	_, err := compileReport(rc)
+	return err
+}
+
+// Validate checks the link settings.
+func (l *LinksConfig) Validate() error {
 	if !l.Server.HasValue() {
 		return nil
 	}
 	u, err := url.Parse(l.PublicURL)
 	if l.PublicURL == "" || err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" || u.RawQuery != "" || u.Fragment != "" {
-		return fmt.Errorf("links.public_url: must be an absolute http(s) URL without query, got %q", l.PublicURL)
+		return fmt.Errorf("public_url: must be an absolute http(s) URL without query, got %q", l.PublicURL)
 	}
 	if _, ok := l.Keys[l.CurrentKey]; len(l.Keys) > 0 && !ok {
-		return fmt.Errorf("links.current_key: %q is not in links.keys", l.CurrentKey)
+		return fmt.Errorf("current_key: %q is not in keys", l.CurrentKey)
 	}
 	if _, err := signedlink.NewSigner(l.Keys, l.CurrentKey, nil); err != nil {
-		return fmt.Errorf("links.%w", err)
+		return err
 	}
 	return nil
+}
+
+// listensOnLoopback reports whether a listen address binds to loopback only; an empty host or
+// 0.0.0.0 binds every interface.
+func listensOnLoopback(endpoint string) bool {
+	host, _, err := net.SplitHostPort(endpoint)
+	if err != nil {
+		host = endpoint
+	}
+	ip := net.ParseIP(host)
+	return host == "localhost" || (ip != nil && ip.IsLoopback())
 }
 
 func validateFilters(f *FilterConfig) error {
 	switch f.Outcome {
 	case "", audit.OutcomeSuccess, audit.OutcomeFailure, audit.OutcomeUnknown:
 	default:
-		return fmt.Errorf("filters.outcome: %q is not one of success, failure, unknown", f.Outcome)
+		return fmt.Errorf("filters::outcome: %q is not one of success, failure, unknown", f.Outcome)
 	}
 	return nil
 }
@@ -217,17 +238,18 @@ func validateFilters(f *FilterConfig) error {
 func validateFormats(formats []string) error {
 	for i, f := range formats {
 		if f != formatCSV && f != formatXLSX {
-			return fmt.Errorf("formats[%d]: unknown format %q: want csv or xlsx", i, f)
+			return fmt.Errorf("formats::%d: unknown format %q: want csv or xlsx", i, f)
 		}
 		if slices.Index(formats, f) != i {
-			return fmt.Errorf("formats[%d]: duplicate format %q", i, f)
+			return fmt.Errorf("formats::%d: duplicate format %q", i, f)
 		}
 	}
 	return nil
 }
 
 // exportsConfig is the exports section with the defaults it takes from the rest of the
-// config: files under <directory>/exports, links at links.public_url.
+// config: files under <directory>/exports, links at links.public_url, periods within the
+// spool's retention.
 func (cfg *Config) exportsConfig() exportjobs.Config {
 	exports := *cfg.Exports.Get()
 	if exports.Directory == "" {
@@ -236,5 +258,6 @@ func (cfg *Config) exportsConfig() exportjobs.Config {
 	if exports.PublicURL == "" {
 		exports.PublicURL = cfg.Links.PublicURL
 	}
+	exports.SpoolRetention = orDefault(cfg.Spool.Retention, DefaultSpoolRetention)
 	return exports
 }

@@ -1,7 +1,6 @@
 package auditreportexporter
 
 import (
-	"path/filepath"
 	"testing"
 	"time"
 
@@ -10,31 +9,17 @@ import (
 	"go.opentelemetry.io/collector/component"
 	"go.opentelemetry.io/collector/config/configopaque"
 	"go.opentelemetry.io/collector/config/configretry"
-	"go.opentelemetry.io/collector/confmap"
-	"go.opentelemetry.io/collector/confmap/confmaptest"
 
 	"github.com/otelcol-audit/otelcol-audit/exporter/auditreportexporter/internal/metadata"
+	"github.com/otelcol-audit/otelcol-audit/internal/testharness"
 )
 
-func loadConfig(t *testing.T, file, name string) (*Config, error) {
-	t.Helper()
-	cm, err := confmaptest.LoadConf(filepath.Join("testdata", file))
-	require.NoError(t, err)
-	sub, err := cm.Sub(component.NewIDWithName(metadata.Type, name).String())
-	require.NoError(t, err)
-	cfg := createDefaultConfig().(*Config)
-	if err := sub.Unmarshal(cfg); err != nil {
-		return nil, err
-	}
-	return cfg, confmap.Validate(cfg)
-}
-
 func TestLoadConfig(t *testing.T) {
-	cfg, err := loadConfig(t, "config.yaml", "")
+	cfg, err := testharness.LoadConfig[*Config](t, NewFactory(), "testdata/config.yaml", component.NewID(metadata.Type))
 	require.NoError(t, err, "the default config is valid")
 	assert.Equal(t, createDefaultConfig(), cfg)
 
-	cfg, err = loadConfig(t, "config.yaml", "full")
+	cfg, err = testharness.LoadConfig[*Config](t, NewFactory(), "testdata/config.yaml", component.NewIDWithName(metadata.Type, "full"))
 	require.NoError(t, err)
 	assert.Equal(t, "/var/lib/otelcol-audit/reports", cfg.Directory)
 	assert.Equal(t, 45*24*time.Hour, cfg.Spool.Retention)
@@ -70,29 +55,29 @@ func TestLoadConfig(t *testing.T) {
 }
 
 func TestConfigTypoNamesTheKey(t *testing.T) {
-	_, err := loadConfig(t, "typo.yaml", "")
+	_, err := testharness.LoadConfig[*Config](t, NewFactory(), "testdata/typo.yaml", component.NewID(metadata.Type))
 	require.Error(t, err)
 	assert.Contains(t, err.Error(), "recipient")
 }
 
 func TestInvalidConfigs(t *testing.T) {
 	for name, want := range map[string]string{
-		"bad_cron":               `reports[0].schedule: invalid cron expression "* *": `,
-		"bad_tz":                 `reports[0].timezone: unknown IANA time zone "Europe/Atlantis"`,
-		"bad_format":             `reports[0].formats[1]: unknown format "pdf"`,
-		"bad_tenant":             "reports[0].tenants[0]: tenant id has a character outside",
-		"no_recipients":          "reports[0].recipients: at least one recipient is required",
-		"bad_subject":            "reports[0].subject: ",
-		"retention_below_expiry": "reports[0].file_retention: 24h0m0s is shorter than link_expiry 240h0m0s",
-		"duplicate_name":         `reports[1].name: duplicate report name "daily"`,
-		"short_key":              "links.keys: ",
-		"unknown_current_key":    `links.current_key: "k9" is not in links.keys`,
-		"no_public_url":          "links.public_url: must be an absolute http(s) URL",
+		"bad_cron":               `reports::0: schedule: invalid cron expression "* *": `,
+		"bad_tz":                 `reports::0: timezone: unknown IANA time zone "Europe/Atlantis"`,
+		"bad_format":             `reports::0: formats::1: unknown format "pdf"`,
+		"bad_tenant":             "reports::0: tenants::0: tenant id has a character outside",
+		"no_recipients":          "reports::0: recipients: at least one recipient is required",
+		"bad_subject":            "reports::0: subject: ",
+		"retention_below_expiry": "reports::0: file_retention: 24h0m0s is shorter than link_expiry 240h0m0s",
+		"duplicate_name":         `reports::1::name: duplicate report name "daily"`,
+		"short_key":              "links: keys: ",
+		"unknown_current_key":    `links: current_key: "k9" is not in keys`,
+		"no_public_url":          "links: public_url: must be an absolute http(s) URL",
 		"smtp_plaintext":         "allow_plaintext",
 		"no_directory":           "directory: must be set",
 	} {
 		t.Run(name, func(t *testing.T) {
-			_, err := loadConfig(t, "invalid.yaml", name)
+			_, err := testharness.LoadConfig[*Config](t, NewFactory(), "testdata/invalid.yaml", component.NewIDWithName(metadata.Type, name))
 			require.Error(t, err)
 			assert.Contains(t, err.Error(), want)
 		})

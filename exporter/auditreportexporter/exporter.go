@@ -1,9 +1,9 @@
 package auditreportexporter
 
 import (
+	"cmp"
 	"context"
 	"crypto/rand"
-	"crypto/sha256"
 	"encoding/hex"
 	"errors"
 	"fmt"
@@ -22,10 +22,10 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/otelcol-audit/otelcol-audit/exporter/auditreportexporter/internal/metadata"
-	"github.com/otelcol-audit/otelcol-audit/extension/auditeventsextension"
 	"github.com/otelcol-audit/otelcol-audit/internal/audit"
 	"github.com/otelcol-audit/otelcol-audit/internal/exportjobs"
 	"github.com/otelcol-audit/otelcol-audit/internal/reportmail"
+	"github.com/otelcol-audit/otelcol-audit/internal/selfaudit"
 	"github.com/otelcol-audit/otelcol-audit/internal/signedlink"
 	"github.com/otelcol-audit/otelcol-audit/internal/spool"
 )
@@ -34,8 +34,6 @@ import (
 const (
 	resultSuccess = "success"
 	resultFailure = "failure"
-
-	reasonNoTenant = "no_tenant"
 
 	downloadServed = "served"
 	downloadDenied = "denied"
@@ -65,7 +63,7 @@ type reportExporter struct {
 	sender reportmail.Sender
 	signer *signedlink.Signer
 	// emitter receives audit-of-audit events; nil when audit_events is not configured.
-	emitter auditeventsextension.Emitter
+	emitter selfaudit.Emitter
 	exports *exportjobs.Engine
 	server  *http.Server
 	// serverAddr is where the download server listens (tests use it with port 0).
@@ -91,7 +89,7 @@ func newReportExporter(cfg *Config, set exporter.Settings) (*reportExporter, err
 	for i := range cfg.Reports {
 		r, err := compileReport(&cfg.Reports[i])
 		if err != nil {
-			return nil, fmt.Errorf("reports[%d].%w", i, err)
+			return nil, fmt.Errorf("reports::%d: %w", i, err)
 		}
 		reports[i] = r
 	}
@@ -142,14 +140,14 @@ func (e *reportExporter) start(ctx context.Context, host component.Host) error {
 		}
 	}
 	if id := e.cfg.AuditEvents; id != nil {
-		if e.emitter, err = auditeventsextension.Find(host, *id); err != nil {
+		if e.emitter, err = selfaudit.Find(host, *id); err != nil {
 			return fmt.Errorf("audit_events: %w", err)
 		}
 	}
 	if e.cfg.Links.Server.HasValue() {
 		e.signer, err = signedlink.NewSigner(e.cfg.Links.Keys, e.cfg.Links.CurrentKey, e.now)
 		if err != nil {
-			return fmt.Errorf("links.%w", err)
+			return fmt.Errorf("links: %w", err)
 		}
 		if err := e.startServer(ctx, host); err != nil {
 			return err
@@ -165,7 +163,7 @@ func (e *reportExporter) start(ctx context.Context, host component.Host) error {
 			e.telemetry.AuditReportRuns.Add(ctx, 0, runAttrs(r.name, result))
 		}
 	}
-	e.telemetry.AuditReportSpoolRejected.Add(ctx, 0, metric.WithAttributes(attribute.String("reason", reasonNoTenant)))
+	e.telemetry.AuditReportSpoolRejected.Add(ctx, 0, metric.WithAttributes(attribute.String("reason", audit.ReasonNotNormalized)))
 
 	loopCtx, cancel := context.WithCancel(context.Background())
 	e.cancel = cancel
@@ -234,14 +232,16 @@ func (e *reportExporter) loop(ctx context.Context) {
 	}
 }
 
-// consumeLogs stores the records in the spool and returns once they are fsynced.
+// consumeLogs stores the records in the spool and returns once they are fsynced. A record
+// without the facts the normaliser writes (tenant, event id, time) is counted under
+// not_normalized and logged, not stored: the report cannot place it.
 func (e *reportExporter) consumeLogs(ctx context.Context, ld plog.Logs) error {
 	events := make([]spool.Event, 0, ld.LogRecordCount())
 	rejected := 0
+	var firstErr error
 	rls := ld.ResourceLogs()
 	for i := 0; i < rls.Len(); i++ {
 		rl := rls.At(i)
-		resTenant, _ := rl.Resource().Attributes().Get(audit.AttrTenant)
 		var service string
 		if v, ok := rl.Resource().Attributes().Get("service.name"); ok {
 			service = v.AsString()
@@ -250,21 +250,21 @@ func (e *reportExporter) consumeLogs(ctx context.Context, ld plog.Logs) error {
 		for j := 0; j < sls.Len(); j++ {
 			lrs := sls.At(j).LogRecords()
 			for k := 0; k < lrs.Len(); k++ {
-				ev := toEvent(lrs.At(k))
-				ev.Service = service
-				if ev.Tenant == "" && resTenant.Str() != "" {
-					ev.Tenant = resTenant.Str()
-				}
-				if ev.Tenant == "" {
+				ev, err := toEvent(lrs.At(k))
+				if err != nil {
 					rejected++
+					firstErr = cmp.Or(firstErr, err)
 					continue
 				}
+				ev.Service = service
 				events = append(events, ev)
 			}
 		}
 	}
 	if rejected > 0 {
-		e.telemetry.AuditReportSpoolRejected.Add(ctx, int64(rejected), metric.WithAttributes(attribute.String("reason", reasonNoTenant)))
+		e.telemetry.AuditReportSpoolRejected.Add(ctx, int64(rejected), metric.WithAttributes(attribute.String("reason", audit.ReasonNotNormalized)))
+		e.logger.Warn("records without the normaliser's facts are not reported: put audit_normalizer before audit_report",
+			zap.Int("records", rejected), zap.Error(firstErr))
 	}
 	res, err := e.spool.Append(ctx, events)
 	if err != nil {
@@ -275,7 +275,12 @@ func (e *reportExporter) consumeLogs(ctx context.Context, ld plog.Logs) error {
 	return nil
 }
 
-func toEvent(lr plog.LogRecord) spool.Event {
+// toEvent reads a normalised record; tenant, event id and time come from audit.RecordFacts.
+func toEvent(lr plog.LogRecord) (spool.Event, error) {
+	facts, err := audit.RecordFacts(lr)
+	if err != nil {
+		return spool.Event{}, err
+	}
 	attrs := lr.Attributes()
 	str := func(key string) string {
 		if v, ok := attrs.Get(key); ok {
@@ -283,14 +288,10 @@ func toEvent(lr plog.LogRecord) spool.Event {
 		}
 		return ""
 	}
-	ts := lr.Timestamp().AsTime()
-	if lr.Timestamp() == 0 {
-		ts = lr.ObservedTimestamp().AsTime()
-	}
 	ev := spool.Event{
-		Time:        ts,
-		Tenant:      str(audit.AttrTenant),
-		EventID:     str(audit.AttrEventID),
+		Time:        facts.Time,
+		Tenant:      facts.Tenant,
+		EventID:     facts.EventID,
 		Author:      str(audit.AttrAuthor),
 		Category:    str(audit.AttrCategory),
 		Summary:     str(audit.AttrSummary),
@@ -302,24 +303,7 @@ func toEvent(lr plog.LogRecord) spool.Event {
 	if ev.Description == "" {
 		ev.Description = lr.Body().AsString()
 	}
-	switch {
-	case ev.EventID == "":
-		// The normaliser always sets an id; for records that bypassed it, hash the report
-		// fields so that a re-delivery still deduplicates.
-		ev.EventID = hashFields(&ev)
-	case len(ev.EventID) > spool.MaxEventIDLength:
-		sum := sha256.Sum256([]byte(ev.EventID))
-		ev.EventID = "h-" + hex.EncodeToString(sum[:16])
-	}
-	return ev
-}
-
-func hashFields(ev *spool.Event) string {
-	h := sha256.New()
-	for _, f := range []string{ev.Time.UTC().Format(time.RFC3339Nano), ev.Tenant, ev.Author, ev.Category, ev.Summary, ev.Description, ev.Outcome, ev.SourceIP, ev.Target} {
-		fmt.Fprintf(h, "%d:%s", len(f), f)
-	}
-	return "h-" + hex.EncodeToString(h.Sum(nil)[:16])
+	return ev, nil
 }
 
 func runAttrs(reportName, result string) metric.MeasurementOption {

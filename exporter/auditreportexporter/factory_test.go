@@ -52,5 +52,5 @@ func TestCreateRefusesInvalidReport(t *testing.T) {
 	cfg := dailyConfig(t.TempDir())
 	cfg.Reports[0].Schedule = "nope"
 	_, err := NewFactory().CreateLogs(context.Background(), exportertest.NewNopSettings(metadata.Type), cfg)
-	assert.ErrorContains(t, err, "reports[0].schedule")
+	assert.ErrorContains(t, err, "reports::0: schedule")
 }

@@ -35,7 +35,7 @@ type report struct {
 }
 
 // compileReport validates rc and applies defaults. Errors start with the key inside the
-// report ("schedule: ...") so that the caller can prefix "reports[i].".
+// report ("schedule: ..."); confmap prefixes the report's path ("reports::0").
 func compileReport(rc *ReportConfig) (*report, error) {
 	if !reportNamePattern.MatchString(rc.Name) {
 		return nil, fmt.Errorf("name: %q must be 1 to 64 letters, digits, '-' or '_'", rc.Name)
@@ -60,10 +60,10 @@ func compileReport(rc *ReportConfig) (*report, error) {
 	}
 	for i, t := range rc.Tenants {
 		if err := audit.ValidateTenant(t); err != nil {
-			return nil, fmt.Errorf("tenants[%d]: %w", i, err)
+			return nil, fmt.Errorf("tenants::%d: %w", i, err)
 		}
 		if slices.Index(rc.Tenants, t) != i {
-			return nil, fmt.Errorf("tenants[%d]: duplicate tenant %q", i, t)
+			return nil, fmt.Errorf("tenants::%d: duplicate tenant %q", i, t)
 		}
 	}
 	if err := validateFilters(&rc.Filters); err != nil {
@@ -89,7 +89,7 @@ func compileReport(rc *ReportConfig) (*report, error) {
 	}
 	for i, r := range rc.Recipients {
 		if r == "" || strings.ContainsAny(r, "\r\n") || !strings.Contains(r, "@") {
-			return nil, fmt.Errorf("recipients[%d]: %q is not an email address", i, r)
+			return nil, fmt.Errorf("recipients::%d: %q is not an email address", i, r)
 		}
 	}
 	subjectText := rc.Subject

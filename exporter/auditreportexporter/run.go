@@ -18,10 +18,10 @@ import (
 	"go.opentelemetry.io/otel/metric"
 	"go.uber.org/zap"
 
-	"github.com/otelcol-audit/otelcol-audit/extension/auditeventsextension"
 	"github.com/otelcol-audit/otelcol-audit/internal/audit"
 	"github.com/otelcol-audit/otelcol-audit/internal/reportmail"
 	"github.com/otelcol-audit/otelcol-audit/internal/reportrender"
+	"github.com/otelcol-audit/otelcol-audit/internal/selfaudit"
 	"github.com/otelcol-audit/otelcol-audit/internal/spool"
 )
 
@@ -228,8 +228,8 @@ func (e *reportExporter) emitDelivery(ctx context.Context, report, tenant, targe
 	if e.emitter == nil {
 		return
 	}
-	ev := auditeventsextension.ReportDelivered(tenant, target, report, e.now(), outcome)
-	if err := e.emitter.Emit(ctx, auditeventsextension.NewLogs(ev)); err != nil {
+	ev := selfaudit.ReportDelivered(tenant, target, report, e.now(), outcome)
+	if err := e.emitter.Emit(ctx, selfaudit.NewLogs(ev)); err != nil {
 		e.logger.Warn("audit event for a report delivery not emitted", zap.String("report", report), zap.String("tenant", tenant), zap.Error(err))
 	}
 }

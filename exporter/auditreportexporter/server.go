@@ -27,18 +27,18 @@ func (e *reportExporter) startServer(ctx context.Context, host component.Host) e
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /reports/{tenant}/{id}/{file}", e.serveFile)
 	if e.cfg.Exports.HasValue() {
-		if err := e.startExports(mux); err != nil {
+		if err := e.startExports(mux, host); err != nil {
 			return err
 		}
 	}
 	ln, err := cfg.ToListener(ctx)
 	if err != nil {
-		return fmt.Errorf("links.server: %w", err)
+		return fmt.Errorf("links::server: %w", err)
 	}
 	srv, err := cfg.ToServer(ctx, host.GetExtensions(), e.settings, mux)
 	if err != nil {
 		_ = ln.Close()
-		return fmt.Errorf("links.server: %w", err)
+		return fmt.Errorf("links::server: %w", err)
 	}
 	e.server = srv
 	e.wg.Add(1)
@@ -54,7 +54,7 @@ func (e *reportExporter) startServer(ctx context.Context, host component.Host) e
 
 // startExports opens the on-demand export engine on the same spool, signer and mail sender as
 // the scheduled reports, and mounts its API.
-func (e *reportExporter) startExports(mux *http.ServeMux) error {
+func (e *reportExporter) startExports(mux *http.ServeMux, host component.Host) error {
 	deps := exportjobs.Deps{
 		Source: exportjobs.SpoolSource(e.spool),
 		Signer: e.signer,
@@ -68,6 +68,10 @@ func (e *reportExporter) startExports(mux *http.ServeMux) error {
 	eng, err := exportjobs.New(e.cfg.exportsConfig(), deps)
 	if err != nil {
 		return fmt.Errorf("exports: %w", err)
+	}
+	if err := eng.UseAuthenticator(host.GetExtensions()); err != nil {
+		_ = eng.Close(context.Background())
+		return fmt.Errorf("exports::%w", err)
 	}
 	eng.Start()
 	e.exports = eng

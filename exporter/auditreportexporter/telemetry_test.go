@@ -61,7 +61,7 @@ func TestTelemetryAndOutbox(t *testing.T) {
 
 	assert.Equal(t, int64(1), sumOf(t, tel, "otelcol_audit_report_spool_events"))
 	assert.Equal(t, int64(1), sumOf(t, tel, "otelcol_audit_report_spool_duplicates"))
-	assert.Equal(t, int64(1), sumOf(t, tel, "otelcol_audit_report_spool_rejected", attribute.String("reason", "no_tenant")))
+	assert.Equal(t, int64(1), sumOf(t, tel, "otelcol_audit_report_spool_rejected", attribute.String("reason", "not_normalized")))
 	report := attribute.String("report", "daily")
 	assert.Equal(t, int64(1), sumOf(t, tel, "otelcol_audit_report_runs", report, attribute.String("result", "success")))
 	assert.Equal(t, int64(0), sumOf(t, tel, "otelcol_audit_report_runs", report, attribute.String("result", "failure")), "pre-created")

@@ -1,5 +1,3 @@
-//go:generate mdatagen metadata.yaml
-
 // Package auditeventsextension is the hub through which components of this distribution
 // turn their own actions (exports requested, completed, failed and downloaded; scheduled
 // reports delivered) into audit events of the audit model. A component finds the hub with

@@ -2,7 +2,6 @@ package auditeventsextension // import "github.com/otelcol-audit/otelcol-audit/e
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"sync"
 
@@ -14,6 +13,7 @@ import (
 	"go.opentelemetry.io/otel/metric"
 
 	"github.com/otelcol-audit/otelcol-audit/extension/auditeventsextension/internal/metadata"
+	"github.com/otelcol-audit/otelcol-audit/internal/selfaudit"
 )
 
 // Metric attribute values; fixed sets.
@@ -26,32 +26,8 @@ const (
 	reasonShutdown   = "shutdown"
 )
 
-var (
-	// ErrBufferFull is returned by Emit when no receiver is attached and the buffer is full.
-	// The records were not kept; a later Emit of the same records can succeed.
-	ErrBufferFull = errors.New("audit_events: no receiver attached and the buffer is full")
-	// ErrAlreadyAttached is returned by Attach when another receiver is attached.
-	ErrAlreadyAttached = errors.New("audit_events: a receiver is already attached to this hub")
-	// ErrShutdown is returned by Emit after the hub shut down.
-	ErrShutdown = errors.New("audit_events: hub is shut down")
-)
-
-// Emitter is what a component needs to send audit events through the hub.
-type Emitter interface {
-	// Emit hands ld to the pipeline of the attached receiver, or buffers it until one
-	// attaches. The caller must not modify ld afterwards. An error from the pipeline is
-	// returned as is (consumererror semantics); ErrBufferFull means nothing was kept.
-	Emit(ctx context.Context, ld plog.Logs) error
-}
-
-// Attacher is what the audit_events receiver needs from the hub.
-type Attacher interface {
-	// Attach makes next the destination of every emitted record, after the records
-	// buffered so far. detach undoes it; records emitted afterwards are buffered again.
-	Attach(next consumer.Logs) (detach func(), err error)
-}
-
-// Hub is the audit_events extension.
+// Hub is the audit_events extension: it implements selfaudit.Emitter for the components
+// that emit audit-of-audit events and selfaudit.Attacher for the audit_events receiver.
 type Hub struct {
 	telemetry *metadata.TelemetryBuilder
 	limit     int
@@ -66,8 +42,8 @@ type Hub struct {
 
 var (
 	_ extension.Extension = (*Hub)(nil)
-	_ Emitter             = (*Hub)(nil)
-	_ Attacher            = (*Hub)(nil)
+	_ selfaudit.Emitter   = (*Hub)(nil)
+	_ selfaudit.Attacher  = (*Hub)(nil)
 )
 
 func newHub(set component.TelemetrySettings, cfg *Config) (*Hub, error) {
@@ -92,7 +68,7 @@ func (h *Hub) Shutdown(ctx context.Context) error {
 	return nil
 }
 
-// Emit implements Emitter.
+// Emit implements selfaudit.Emitter.
 func (h *Hub) Emit(ctx context.Context, ld plog.Logs) error {
 	n := ld.LogRecordCount()
 	if n == 0 {
@@ -102,14 +78,14 @@ func (h *Hub) Emit(ctx context.Context, ld plog.Logs) error {
 	if h.closed {
 		h.mu.Unlock()
 		h.telemetry.AuditEventsDropped.Add(ctx, int64(n), reasonAttr(reasonShutdown))
-		return ErrShutdown
+		return selfaudit.ErrShutdown
 	}
 	next := h.next
 	if next == nil {
 		if h.buffered+n > h.limit {
 			h.mu.Unlock()
 			h.telemetry.AuditEventsDropped.Add(ctx, int64(n), reasonAttr(reasonBufferFull))
-			return ErrBufferFull
+			return selfaudit.ErrBufferFull
 		}
 		h.pending = append(h.pending, ld)
 		h.buffered += n
@@ -126,16 +102,16 @@ func (h *Hub) Emit(ctx context.Context, ld plog.Logs) error {
 	return nil
 }
 
-// Attach implements Attacher. The buffered records are forwarded before Attach returns; a
-// record the pipeline refuses is counted as dropped.
+// Attach implements selfaudit.Attacher. The buffered records are forwarded before Attach
+// returns; a record the pipeline refuses is counted as dropped.
 func (h *Hub) Attach(next consumer.Logs) (func(), error) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	if h.next != nil {
-		return nil, ErrAlreadyAttached
+		return nil, selfaudit.ErrAlreadyAttached
 	}
 	if h.closed {
-		return nil, ErrShutdown
+		return nil, selfaudit.ErrShutdown
 	}
 	ctx := context.Background()
 	for _, ld := range h.pending {
@@ -164,30 +140,4 @@ func reasonAttr(r string) metric.AddOption {
 
 func resultAttr(r string) metric.AddOption {
 	return metric.WithAttributeSet(attribute.NewSet(attribute.String("result", r)))
-}
-
-// Find returns the audit_events hub configured as id. Components call it from Start.
-func Find(host component.Host, id component.ID) (Emitter, error) {
-	ext, ok := host.GetExtensions()[id]
-	if !ok {
-		return nil, fmt.Errorf("extension %q not found: add it to service::extensions", id)
-	}
-	e, ok := ext.(Emitter)
-	if !ok {
-		return nil, fmt.Errorf("extension %q is not an %s extension", id, metadata.Type)
-	}
-	return e, nil
-}
-
-// FindAttacher is Find for the audit_events receiver.
-func FindAttacher(host component.Host, id component.ID) (Attacher, error) {
-	ext, ok := host.GetExtensions()[id]
-	if !ok {
-		return nil, fmt.Errorf("extension %q not found: add it to service::extensions", id)
-	}
-	a, ok := ext.(Attacher)
-	if !ok {
-		return nil, fmt.Errorf("extension %q is not an %s extension", id, metadata.Type)
-	}
-	return a, nil
 }

@@ -64,6 +64,12 @@ const (
 	ReasonUnparsableBody = "unparsable_body"
 	// ReasonNoAuthor: the event names no author.
 	ReasonNoAuthor = "no_author"
+	// ReasonUnreadableOutcome: the event states an outcome that cannot be read (a value of an
+	// unexpected type or an unknown spelling); the outcome is unknown.
+	ReasonUnreadableOutcome = "unreadable_outcome"
+	// ReasonUnreadableTime: the event states a time that cannot be read or is implausible; the
+	// record time is the observed time.
+	ReasonUnreadableTime = "unreadable_time"
 )
 
 // NormalizeOutcome maps the many spellings sources use to the three model values.
@@ -103,5 +109,7 @@ const (
 	SourceKubernetes = "kubernetes"
 	SourceCloudTrail = "cloudtrail"
 	SourceKeycloak   = "keycloak"
+	SourceGCP        = "gcp"
+	SourceAzure      = "azure"
 	SourceGeneric    = "generic"
 )

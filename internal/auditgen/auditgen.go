@@ -1,6 +1,7 @@
 // Package auditgen produces realistic audit events for demos, end-to-end tests and benchmarks:
 // the activity of a learning platform in OpenTelemetry semantic conventions, brute-force login
-// bursts, and raw payloads in the Okta, Kubernetes and CloudTrail shapes. Output is
+// bursts, and raw payloads in the Okta, Kubernetes and CloudTrail shapes, over OTLP or as the
+// vendors' own webhook deliveries (Okta, Kubernetes, CloudTrail, GitHub, generic). Output is
 // deterministic for a given seed, so tests can compare what was sent with what arrived.
 package auditgen
 
@@ -21,7 +22,7 @@ const (
 )
 
 // Scenarios lists the valid scenario names.
-var Scenarios = []string{ScenarioNormal, ScenarioBruteForce, ScenarioMixed}
+var Scenarios = []string{ScenarioNormal, ScenarioBruteForce, ScenarioMixed, ScenarioWebhooks}
 
 // Generator builds batches of audit events. It is not safe for concurrent use.
 type Generator struct {
@@ -135,7 +136,7 @@ func (g *Generator) event(lr plog.LogRecord, tenant string) string {
 	switch g.scenario {
 	case ScenarioBruteForce:
 		return g.bruteForce(lr, tenant)
-	case ScenarioMixed:
+	case ScenarioMixed, ScenarioWebhooks:
 		switch g.seq % 3 {
 		case 0:
 			return g.okta(lr, ts)
@@ -226,6 +227,12 @@ func (g *Generator) uuid() string {
 
 // okta builds a System Log LogEvent as Okta's API and event hooks deliver it.
 func (g *Generator) okta(lr plog.LogRecord, ts time.Time) string {
+	ev, id := g.oktaEvent(ts)
+	_ = lr.Body().SetEmptyMap().FromRaw(ev)
+	return id
+}
+
+func (g *Generator) oktaEvent(ts time.Time) (map[string]any, string) {
 	email, uid, name := g.user("okta")
 	id := g.uuid()
 	result, reason, eventType := "SUCCESS", "", "user.session.start"
@@ -235,7 +242,7 @@ func (g *Generator) okta(lr plog.LogRecord, ts time.Time) string {
 	if g.rng.IntN(5) == 0 {
 		eventType, result, reason = "user.account.update_password", "SUCCESS", ""
 	}
-	_ = lr.Body().SetEmptyMap().FromRaw(map[string]any{
+	return map[string]any{
 		"uuid":            id,
 		"published":       ts.UTC().Format("2006-01-02T15:04:05.000Z"),
 		"eventType":       eventType,
@@ -256,12 +263,17 @@ func (g *Generator) okta(lr plog.LogRecord, ts time.Time) string {
 		"transaction":           map[string]any{"type": "WEB", "id": "Wn4f" + id[:8]},
 		"authenticationContext": map[string]any{"authenticationStep": 0, "externalSessionId": "102" + id[:10]},
 		"securityContext":       map[string]any{"asNumber": 64496, "isp": "Example ISP"},
-	})
-	return id
+	}, id
 }
 
 // kubernetes builds an audit.k8s.io/v1 Event at stage ResponseComplete.
 func (g *Generator) kubernetes(lr plog.LogRecord, ts time.Time) string {
+	ev, id := g.kubernetesEvent(ts)
+	_ = lr.Body().SetEmptyMap().FromRaw(ev)
+	return id
+}
+
+func (g *Generator) kubernetesEvent(ts time.Time) (map[string]any, string) {
 	id := g.uuid()
 	verbs := []string{"create", "update", "patch", "delete", "get"}
 	resources := []string{"secrets", "configmaps", "deployments", "rolebindings"}
@@ -273,7 +285,7 @@ func (g *Generator) kubernetes(lr plog.LogRecord, ts time.Time) string {
 	if g.rng.IntN(6) == 0 {
 		code = 403
 	}
-	_ = lr.Body().SetEmptyMap().FromRaw(map[string]any{
+	return map[string]any{
 		"kind":       "Event",
 		"apiVersion": "audit.k8s.io/v1",
 		"level":      "Metadata",
@@ -293,12 +305,17 @@ func (g *Generator) kubernetes(lr plog.LogRecord, ts time.Time) string {
 		"requestReceivedTimestamp": ts.UTC().Format("2006-01-02T15:04:05.000000Z"),
 		"stageTimestamp":           ts.Add(3 * time.Millisecond).UTC().Format("2006-01-02T15:04:05.000000Z"),
 		"annotations":              map[string]any{"authorization.k8s.io/decision": "allow", "authorization.k8s.io/reason": ""},
-	})
-	return id
+	}, id
 }
 
 // cloudTrail builds a CloudTrail record: console logins and IAM changes.
 func (g *Generator) cloudTrail(lr plog.LogRecord, ts time.Time) string {
+	rec, id := g.cloudTrailRecord(ts)
+	_ = lr.Body().SetEmptyMap().FromRaw(rec)
+	return id
+}
+
+func (g *Generator) cloudTrailRecord(ts time.Time) (map[string]any, string) {
 	id := g.uuid()
 	_, _, name := g.user("aws")
 	rec := map[string]any{
@@ -335,6 +352,5 @@ func (g *Generator) cloudTrail(lr plog.LogRecord, ts time.Time) string {
 			rec["errorCode"], rec["errorMessage"] = "AccessDenied", "User is not authorized to perform iam:AttachUserPolicy"
 		}
 	}
-	_ = lr.Body().SetEmptyMap().FromRaw(rec)
-	return id
+	return rec, id
 }

@@ -11,10 +11,13 @@ import (
 	"strings"
 
 	"go.opentelemetry.io/collector/client"
+	"go.opentelemetry.io/collector/component"
 	"go.opentelemetry.io/collector/config/configopaque"
+	"go.opentelemetry.io/collector/extension/extensionauth"
 	"go.yaml.in/yaml/v3"
 
 	"github.com/otelcol-audit/otelcol-audit/internal/audit"
+	"github.com/otelcol-audit/otelcol-audit/internal/identity"
 )
 
 // AllTenants in a token's tenants grants every tenant.
@@ -37,19 +40,28 @@ type TokenConfig struct {
 
 // AuthConfig configures who may export what.
 type AuthConfig struct {
-	// Tokens are static credentials.
+	// Authenticator is the id of a server authenticator (normally audit_auth) that checks
+	// the bearer token, or the password of HTTP Basic auth, of every API request: the same
+	// credentials and tenant bindings as OTLP and the webhooks. Tokens below are then not
+	// needed. The link server itself stays unauthenticated, since download links carry their
+	// own signature.
+	Authenticator *component.ID `mapstructure:"authenticator"`
+	// Tokens are static credentials of the export API alone. Prefer authenticator.
 	Tokens []TokenConfig `mapstructure:"tokens"`
 	// TokensFile is a YAML file with a top-level "tokens" list of the same shape, read at
 	// start. Keeps secrets out of the collector configuration.
 	TokensFile string `mapstructure:"tokens_file"`
 	// TenantsAttribute is the attribute of the identity an auth extension puts in the request
 	// context (client.Info.Auth) that lists the tenants the caller may export: a string
-	// (comma-separated) or a list. Default "tenants"; "tenant" is read too.
+	// (comma-separated) or a list. Only this attribute is read. Default "tenants". Every
+	// value must be a valid tenant id, and "*" (all tenants) is refused: only a static token
+	// can grant every tenant. An identity with a bad value is refused (403).
 	TenantsAttribute string `mapstructure:"tenants_attribute"`
-	// SubjectAttribute names the caller in audit events. Default "subject"; "sub" and
-	// "username" are read too.
+	// SubjectAttribute names the caller in audit events and keys its limits. Only this
+	// attribute is read; an identity without it is refused (403). Default "subject".
 	SubjectAttribute string `mapstructure:"subject_attribute"`
-	// EmailAttribute is the caller's address for dashboard-link exports. Default "email".
+	// EmailAttribute is the caller's own address: notified of dashboard-link exports, and
+	// always allowed in notify. Only this attribute is read. Default "email".
 	EmailAttribute string `mapstructure:"email_attribute"`
 }
 
@@ -59,6 +71,17 @@ type Identity struct {
 	Name    string
 	Tenants []string
 	Email   string
+	// fromClaims marks an auth extension's identity, whose subject could otherwise look
+	// like a static token's name.
+	fromClaims bool
+}
+
+// key identifies the caller for its limits and form tokens.
+func (id Identity) key() string {
+	if id.fromClaims {
+		return "claims:" + id.Name
+	}
+	return id.Name
 }
 
 // Allows reports whether the identity may export tenant.
@@ -69,13 +92,21 @@ func (id Identity) Allows(tenant string) bool {
 var (
 	errUnauthenticated = errors.New("missing or invalid credential")
 	errForbidden       = errors.New("this credential may not export this tenant")
+	// errBadClaims refuses an auth extension's identity whose attributes cannot be used; it
+	// is answered as errForbidden.
+	errBadClaims = errors.New("the identity's attributes do not grant exports")
 )
+
+// maxClaimTenants bounds the tenants read from one identity's attribute.
+const maxClaimTenants = 1000
 
 // authenticator resolves requests to identities. Tokens are looked up by their SHA-256, so
 // that the comparison time does not depend on how much of a guess is right.
 type authenticator struct {
 	cfg    AuthConfig
 	tokens map[[sha256.Size]byte]Identity
+	// server is the resolved AuthConfig.Authenticator, nil without one.
+	server extensionauth.Server
 }
 
 func newAuthenticator(cfg AuthConfig) (*authenticator, error) {
@@ -99,11 +130,11 @@ func newAuthenticator(cfg AuthConfig) (*authenticator, error) {
 	}
 	for i, t := range tokens {
 		if err := validateToken(t); err != nil {
-			return nil, fmt.Errorf("auth::tokens[%d]: %w", i, err)
+			return nil, fmt.Errorf("auth::tokens::%d: %w", i, err)
 		}
 		sum := sha256.Sum256([]byte(t.Token))
 		if _, dup := a.tokens[sum]; dup {
-			return nil, fmt.Errorf("auth::tokens[%d]: token is used twice", i)
+			return nil, fmt.Errorf("auth::tokens::%d: token is used twice", i)
 		}
 		a.tokens[sum] = Identity{Name: "token:" + t.Name, Tenants: t.Tenants, Email: t.Email}
 	}
@@ -124,11 +155,12 @@ func readTokensFile(path string) ([]TokenConfig, error) {
 	return f.Tokens, nil
 }
 
-// ValidateTokens checks static tokens; config Validate calls it.
-func (c AuthConfig) Validate() error {
+// validate checks static tokens; Config.Validate calls it, so that the error names
+// auth::tokens::<i> once.
+func (c AuthConfig) validate() error {
 	for i, t := range c.Tokens {
 		if err := validateToken(t); err != nil {
-			return fmt.Errorf("auth::tokens[%d]: %w", i, err)
+			return fmt.Errorf("auth::tokens::%d: %w", i, err)
 		}
 	}
 	return nil
@@ -160,27 +192,105 @@ func validateToken(t TokenConfig) error {
 	return nil
 }
 
-// identify returns the caller of r: an auth extension's identity (client.Info.Auth) with a
-// tenants attribute first, else a static token.
+// identify returns the caller of r: an auth extension's identity (client.Info.Auth) when it
+// has the tenants attribute, else a static token.
 func (a *authenticator) identify(r *http.Request) (Identity, error) {
-	if info := client.FromContext(r.Context()); info.Auth != nil {
-		if tenants := a.attrList(info.Auth, a.cfg.TenantsAttribute, "tenants", "tenant"); len(tenants) > 0 {
-			name := a.attrString(info.Auth, a.cfg.SubjectAttribute, "subject", "sub", "username")
-			if name == "" {
-				name = "authenticated"
-			}
-			return Identity{Name: name, Tenants: tenants, Email: a.attrString(info.Auth, a.cfg.EmailAttribute)}, nil
-		}
+	if info := client.FromContext(r.Context()); info.Auth != nil && info.Auth.GetAttribute(a.cfg.TenantsAttribute) != nil {
+		return a.fromClaims(info.Auth)
 	}
 	token := bearerOrBasic(r)
 	if token == "" {
 		return Identity{}, errUnauthenticated
+	}
+	if a.server != nil {
+		return a.viaServer(r, token)
 	}
 	id, ok := a.tokens[sha256.Sum256([]byte(token))]
 	if !ok {
 		return Identity{}, errUnauthenticated
 	}
 	return id, nil
+}
+
+// fromClaims reads only the configured attributes. Every tenant must pass
+// audit.ValidateTenant and none may be "*": granting every tenant is the collector
+// operator's decision (a static token), never a token issuer's.
+func (a *authenticator) fromClaims(auth client.AuthData) (Identity, error) {
+	var tenants []string
+	switch v := auth.GetAttribute(a.cfg.TenantsAttribute).(type) {
+	case string:
+		tenants = splitList(v)
+	case []string:
+		tenants = v
+	case []any:
+		tenants = make([]string, 0, len(v))
+		for _, x := range v {
+			s, ok := x.(string)
+			if !ok {
+				return Identity{}, fmt.Errorf("%w: %s: not a list of strings", errBadClaims, a.cfg.TenantsAttribute)
+			}
+			tenants = append(tenants, s)
+		}
+	default:
+		return Identity{}, fmt.Errorf("%w: %s: not a string or a list", errBadClaims, a.cfg.TenantsAttribute)
+	}
+	if len(tenants) == 0 || len(tenants) > maxClaimTenants {
+		return Identity{}, fmt.Errorf("%w: %s: %d tenants", errBadClaims, a.cfg.TenantsAttribute, len(tenants))
+	}
+	for _, t := range tenants {
+		if t == AllTenants {
+			return Identity{}, fmt.Errorf("%w: %s: %q is allowed only for static tokens", errBadClaims, a.cfg.TenantsAttribute, AllTenants)
+		}
+		if err := audit.ValidateTenant(t); err != nil {
+			return Identity{}, fmt.Errorf("%w: %s: %w", errBadClaims, a.cfg.TenantsAttribute, err)
+		}
+	}
+	name := attrString(auth, a.cfg.SubjectAttribute)
+	if name == "" {
+		// Audit events need an author, and the limits and form tokens need a key that no
+		// other caller shares.
+		return Identity{}, fmt.Errorf("%w: %s: missing", errBadClaims, a.cfg.SubjectAttribute)
+	}
+	email := attrString(auth, a.cfg.EmailAttribute)
+	if email != "" && !validEmail(email) {
+		email = ""
+	}
+	return Identity{Name: name, Tenants: slices.Clone(tenants), Email: email, fromClaims: true}, nil
+}
+
+// viaServer asks the configured authenticator. An audit_auth identity is taken as it is (it
+// validated its tenants, and "*" only for static tokens); any other authenticator's auth data
+// goes through fromClaims.
+func (a *authenticator) viaServer(r *http.Request, token string) (Identity, error) {
+	ctx, err := a.server.Authenticate(r.Context(), map[string][]string{"Authorization": {"Bearer " + token}})
+	if err != nil {
+		return Identity{}, errUnauthenticated
+	}
+	if id, ok := identity.FromContext(ctx); ok {
+		return Identity{Name: "token:" + id.Subject, Tenants: slices.Clone(id.Tenants), Email: id.Email}, nil
+	}
+	if auth := client.FromContext(ctx).Auth; auth != nil {
+		return a.fromClaims(auth)
+	}
+	return Identity{}, errUnauthenticated
+}
+
+// UseAuthenticator resolves AuthConfig.Authenticator among the host's extensions.
+func (e *Engine) UseAuthenticator(extensions map[component.ID]component.Component) error {
+	id := e.cfg.Auth.Authenticator
+	if id == nil {
+		return nil
+	}
+	ext, ok := extensions[*id]
+	if !ok {
+		return fmt.Errorf("auth::authenticator: extension %q not found", id)
+	}
+	srv, ok := ext.(extensionauth.Server)
+	if !ok {
+		return fmt.Errorf("auth::authenticator: extension %q is not a server authenticator", id)
+	}
+	e.auth.server = srv
+	return nil
 }
 
 func bearerOrBasic(r *http.Request) string {
@@ -194,37 +304,9 @@ func bearerOrBasic(r *http.Request) string {
 	return ""
 }
 
-func (a *authenticator) attrList(auth client.AuthData, names ...string) []string {
-	for _, n := range names {
-		switch v := auth.GetAttribute(n).(type) {
-		case string:
-			if l := splitList(v); len(l) > 0 {
-				return l
-			}
-		case []string:
-			if len(v) > 0 {
-				return v
-			}
-		case []any:
-			var out []string
-			for _, x := range v {
-				if s, ok := x.(string); ok && s != "" {
-					out = append(out, s)
-				}
-			}
-			if len(out) > 0 {
-				return out
-			}
-		}
-	}
-	return nil
-}
-
-func (a *authenticator) attrString(auth client.AuthData, names ...string) string {
-	for _, n := range names {
-		if s, ok := auth.GetAttribute(n).(string); ok && s != "" && !strings.ContainsAny(s, "\r\n") {
-			return s
-		}
+func attrString(auth client.AuthData, name string) string {
+	if s, ok := auth.GetAttribute(name).(string); ok && s != "" && !strings.ContainsAny(s, "\r\n") {
+		return s
 	}
 	return ""
 }

@@ -3,6 +3,7 @@ package exportjobs
 import (
 	"fmt"
 	"net/url"
+	"strings"
 	"time"
 )
 
@@ -31,10 +32,36 @@ type Config struct {
 	// PublicURL is the externally visible base URL of the server (scheme://host[:port]),
 	// used in status URLs and emailed links. Required for email notification.
 	PublicURL string `mapstructure:"public_url"`
-	// NotifyDomains, when set, restricts notify addresses to these domains.
+	// NotifyDomains are the domains whose addresses a request may list in notify, besides
+	// the requester's own address (its credential's email), which is always allowed. Empty:
+	// only the requester's own address, so that a credential cannot send data elsewhere.
 	NotifyDomains []string `mapstructure:"notify_domains"`
+	// NotifyRate limits the notification emails one identity may ask for, per recipient.
+	// Default: a burst of 20, then one more every 3 minutes.
+	NotifyRate RateConfig `mapstructure:"notify_rate"`
+	// RequestRate limits the exports one identity may request, refused requests included
+	// (a refused request may have cost a full count of the period). Past it a request gets
+	// 429. Default: a burst of 10, then one more every 30 seconds.
+	RequestRate RateConfig `mapstructure:"request_rate"`
+	// SizeChecksPerIdentity is how many requests of one identity may count their period at
+	// once (the size check scans the period before a queue slot is taken); past it a
+	// request gets 429. Default 2.
+	SizeChecksPerIdentity int `mapstructure:"size_checks_per_identity"`
 	// Auth maps credentials to tenants.
 	Auth AuthConfig `mapstructure:"auth"`
+
+	// SpoolRetention is how long the event store keeps events; a request whose from is
+	// older gets 400. Set by the embedding component from its spool, not from YAML. Zero: no
+	// limit.
+	SpoolRetention time.Duration `mapstructure:"-"`
+}
+
+// RateConfig is a token bucket: Burst at once, then one more every Interval.
+type RateConfig struct {
+	// Burst is how many may be used at once.
+	Burst int `mapstructure:"burst"`
+	// Interval is how often one more becomes available.
+	Interval time.Duration `mapstructure:"interval"`
 }
 
 func (c *Config) applyDefaults() {
@@ -47,6 +74,11 @@ func (c *Config) applyDefaults() {
 	setDefault(&c.RecordTTL, 30*24*time.Hour)
 	setDefault(&c.CleanupInterval, 10*time.Minute)
 	setDefault(&c.RetryAfter, 30*time.Second)
+	setDefault(&c.NotifyRate.Burst, 20)
+	setDefault(&c.NotifyRate.Interval, 3*time.Minute)
+	setDefault(&c.RequestRate.Burst, 10)
+	setDefault(&c.RequestRate.Interval, 30*time.Second)
+	setDefault(&c.SizeChecksPerIdentity, 2)
 }
 
 func setDefault[T int | time.Duration](v *T, d T) {
@@ -61,7 +93,11 @@ func (c *Config) Validate() error {
 	for _, f := range []struct {
 		name string
 		v    int
-	}{{"workers", c.Workers}, {"per_tenant", c.PerTenant}, {"queue_size", c.QueueSize}, {"tenant_queue_size", c.TenantQueueSize}, {"max_rows", c.MaxRows}} {
+	}{
+		{"workers", c.Workers}, {"per_tenant", c.PerTenant}, {"queue_size", c.QueueSize}, {"tenant_queue_size", c.TenantQueueSize},
+		{"max_rows", c.MaxRows}, {"notify_rate::burst", c.NotifyRate.Burst}, {"request_rate::burst", c.RequestRate.Burst},
+		{"size_checks_per_identity", c.SizeChecksPerIdentity},
+	} {
 		if f.v < 0 {
 			return fmt.Errorf("%s: must not be negative", f.name)
 		}
@@ -69,16 +105,45 @@ func (c *Config) Validate() error {
 	for _, f := range []struct {
 		name string
 		v    time.Duration
-	}{{"file_ttl", c.FileTTL}, {"record_ttl", c.RecordTTL}, {"cleanup_interval", c.CleanupInterval}, {"retry_after", c.RetryAfter}} {
+	}{
+		{"file_ttl", c.FileTTL}, {"record_ttl", c.RecordTTL}, {"cleanup_interval", c.CleanupInterval}, {"retry_after", c.RetryAfter},
+		{"notify_rate::interval", c.NotifyRate.Interval}, {"request_rate::interval", c.RequestRate.Interval},
+	} {
 		if f.v < 0 {
 			return fmt.Errorf("%s: must not be negative", f.name)
 		}
 	}
 	if c.PublicURL != "" {
 		u, err := url.Parse(c.PublicURL)
-		if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" || (u.Path != "" && u.Path != "/") || u.RawQuery != "" {
-			return fmt.Errorf("public_url: %q must be scheme://host[:port]", c.PublicURL)
+		if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" || u.User != nil ||
+			(u.Path != "" && u.Path != "/") || u.RawQuery != "" || u.Fragment != "" {
+			return fmt.Errorf("public_url: %q must be scheme://host[:port]", redactCredentials(c.PublicURL))
 		}
 	}
-	return c.Auth.Validate()
+	for i, d := range c.NotifyDomains {
+		if !isDomainName(d) {
+			return fmt.Errorf("notify_domains::%d: %q is not a domain name", i, d)
+		}
+	}
+	return c.Auth.validate()
+}
+
+// isDomainName accepts host names of letters, digits and hyphens in dot-separated labels
+// (RFC 1123), which is what the part of an address after "@" is compared with.
+func isDomainName(s string) bool {
+	if s == "" || len(s) > 253 {
+		return false
+	}
+	for _, label := range strings.Split(s, ".") {
+		if label == "" || len(label) > 63 || label[0] == '-' || label[len(label)-1] == '-' {
+			return false
+		}
+		for i := 0; i < len(label); i++ {
+			c := label[i]
+			if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '-') {
+				return false
+			}
+		}
+	}
+	return true
 }

@@ -63,6 +63,7 @@ func TestEndToEndMailpitSpoolDST(t *testing.T) {
 	t.Cleanup(srv.Close)
 	env := newEnv(t, t.TempDir(), nil, func(c *Config, d *Deps) {
 		c.PublicURL = srv.URL
+		c.NotifyDomains = []string{"acme.test"} // the token has no email of its own
 		d.Source = SpoolSource(sp)
 		d.Sender = sender
 		d.Now = nil
@@ -99,7 +100,11 @@ func TestEndToEndMailpitSpoolDST(t *testing.T) {
 			Address string `json:"Address"`
 		} `json:"To"`
 	}
-	mp.GetJSON(t, "/api/v1/message/"+list.Messages[0].ID, &msg)
+	// Mailpit lists a message before it has stored all of it: read until it is complete.
+	require.Eventually(t, func() bool {
+		mp.GetJSON(t, "/api/v1/message/"+list.Messages[0].ID, &msg)
+		return len(msg.To) > 0 && msg.Text != ""
+	}, 10*time.Second, 20*time.Millisecond)
 	assert.Equal(t, "admin@acme.test", msg.To[0].Address)
 	assert.Contains(t, msg.Subject, "acme")
 	link := regexp.MustCompile(`Download: (\S+)`).FindStringSubmatch(msg.Text)

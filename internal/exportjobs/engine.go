@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"net/http"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -20,10 +21,10 @@ import (
 	"go.opentelemetry.io/collector/pdata/plog"
 	"go.uber.org/zap"
 
-	"github.com/otelcol-audit/otelcol-audit/extension/auditeventsextension"
 	"github.com/otelcol-audit/otelcol-audit/internal/audit"
 	"github.com/otelcol-audit/otelcol-audit/internal/reportmail"
 	"github.com/otelcol-audit/otelcol-audit/internal/reportrender"
+	"github.com/otelcol-audit/otelcol-audit/internal/selfaudit"
 	"github.com/otelcol-audit/otelcol-audit/internal/signedlink"
 )
 
@@ -136,6 +137,13 @@ type Engine struct {
 	baseURL string
 	host    string
 
+	// Per-identity limits (limits.go) and the link form's state (linkform.go).
+	requests   *buckets
+	notifies   *buckets
+	sizeChecks *inflight
+	forms      *formTokens
+	origins    *http.CrossOriginProtection
+
 	mu        sync.Mutex
 	jobs      map[string]*Job
 	queue     []string // pending job ids, oldest first
@@ -200,6 +208,17 @@ func New(cfg Config, deps Deps) (*Engine, error) {
 	}
 	if u, err := url.Parse(e.baseURL); err == nil && u.Hostname() != "" {
 		e.host = u.Hostname()
+	}
+	e.requests = newBuckets(cfg.RequestRate, e.now)
+	e.notifies = newBuckets(cfg.NotifyRate, e.now)
+	e.sizeChecks = newInflight(cfg.SizeChecksPerIdentity)
+	e.forms = &formTokens{used: map[string]formUse{}}
+	e.origins = http.NewCrossOriginProtection()
+	if e.baseURL != "" {
+		// Behind a reverse proxy the Host header may not be the public one.
+		if err := e.origins.AddTrustedOrigin(e.baseURL); err != nil {
+			return nil, fmt.Errorf("public_url: %w", err)
+		}
 	}
 	if err := os.MkdirAll(e.files, 0o700); err != nil {
 		return nil, fmt.Errorf("directory: %w", err)
@@ -360,7 +379,7 @@ func (e *Engine) next() (*Job, *runState) {
 		j.StartedAt = e.now()
 		j.Attempts++
 		if err := e.persist(j); err != nil {
-			e.logger.Warn("persist export job", zap.String("id", id), zap.Error(err))
+			e.logger.Warn("persist export job", zap.String("id", id), errField(err))
 		}
 		return j, rs
 	}
@@ -373,7 +392,7 @@ func (e *Engine) run(j *Job, rs *runState) {
 
 	var err error
 	if j.Attempts > maxAttempts {
-		err = fmt.Errorf("gave up after %d attempts", maxAttempts)
+		err = errGaveUp
 	} else {
 		err = e.render(ctx, j, rs)
 	}
@@ -388,10 +407,7 @@ func (e *Engine) run(j *Job, rs *runState) {
 		_ = os.Remove(e.partPath(j.ID))
 		return
 	case err != nil:
-		j.Status, j.Error = StatusFailed, err.Error()
-		if errors.Is(cause, errCancelled) {
-			j.Error = errCancelled.Error()
-		}
+		j.Status, j.Error = StatusFailed, e.publicJobError(j, err, cause)
 		j.FinishedAt = e.now()
 		_ = os.Remove(e.partPath(j.ID))
 	default:
@@ -400,13 +416,29 @@ func (e *Engine) run(j *Job, rs *runState) {
 		j.ExpiresAt = j.FinishedAt.Add(e.cfg.FileTTL)
 	}
 	if perr := e.persist(j); perr != nil {
-		e.logger.Warn("persist export job", zap.String("id", j.ID), zap.Error(perr))
+		e.logger.Warn("persist export job", zap.String("id", j.ID), errField(perr))
 	}
 	e.mu.Unlock()
-	if err != nil && !errors.Is(cause, errCancelled) {
-		e.logger.Warn("export failed", zap.String("id", j.ID), zap.String("tenant", j.Tenant), zap.Error(err))
-	}
 	e.afterFinish(e.ctx, j)
+}
+
+var errGaveUp = fmt.Errorf("gave up after %d attempts", maxAttempts)
+
+// publicJobError is the Error a failed job shows in the API, the status page and its audit
+// event. Only errors meant for the requester keep their text; any other (file system paths,
+// the event store's errors) is logged under an error id, which the job shows instead.
+func (e *Engine) publicJobError(j *Job, err, cause error) string {
+	var tl *TooLargeError
+	switch {
+	case errors.Is(cause, errCancelled):
+		return errCancelled.Error()
+	case errors.As(err, &tl), errors.Is(err, errGaveUp):
+		e.logger.Warn("export failed", zap.String("id", j.ID), zap.String("tenant", j.Tenant), errField(err))
+		return err.Error()
+	}
+	id := newErrorID()
+	e.logger.Warn("export failed", zap.String("error_id", id), zap.String("id", j.ID), zap.String("tenant", j.Tenant), errField(err))
+	return "export failed (error id " + id + ")"
 }
 
 // afterFinish emits the completion event and sends the email, each once.
@@ -415,17 +447,17 @@ func (e *Engine) afterFinish(ctx context.Context, j *Job) {
 	snapshot := *j
 	e.mu.Unlock()
 	if !snapshot.FinishEmitted {
-		action, outcome := auditeventsextension.ActionExportCompleted, audit.OutcomeSuccess
+		action, outcome := selfaudit.ActionExportCompleted, audit.OutcomeSuccess
 		description := fmt.Sprintf("Export %s of %s completed: %d rows, %d bytes", snapshot.ID, snapshot.Tenant, snapshot.Rows, snapshot.Size)
 		if snapshot.Status == StatusFailed {
-			action, outcome = auditeventsextension.ActionExportFailed, audit.OutcomeFailure
+			action, outcome = selfaudit.ActionExportFailed, audit.OutcomeFailure
 			description = fmt.Sprintf("Export %s of %s failed: %s", snapshot.ID, snapshot.Tenant, snapshot.Error)
 			if snapshot.Error == errCancelled.Error() {
-				action = auditeventsextension.ActionExportCancelled
+				action = selfaudit.ActionExportCancelled
 				description = fmt.Sprintf("Export %s of %s cancelled", snapshot.ID, snapshot.Tenant)
 			}
 		}
-		e.emit(ctx, auditeventsextension.Event{
+		e.emit(ctx, selfaudit.Event{
 			Time: snapshot.FinishedAt, Tenant: snapshot.Tenant, Author: snapshot.Requester,
 			Action: action, Target: snapshot.ID, Outcome: outcome, Description: description,
 		})
@@ -442,15 +474,19 @@ func (e *Engine) afterFinish(ctx context.Context, j *Job) {
 	if err == nil {
 		err = e.send(ctx, msg)
 	}
+	// The SMTP error names the server and quotes its reply: it goes to the log, and the job
+	// shows an error id.
+	var errorID string
+	if err != nil {
+		errorID = newErrorID()
+		e.logger.Warn("export notification failed", zap.String("error_id", errorID), zap.String("id", snapshot.ID), errField(err))
+	}
 	e.update(j, func(j *Job) {
 		j.Notified = true
 		if err != nil {
-			j.NotifyError = err.Error()
+			j.NotifyError = "notification failed (error id " + errorID + ")"
 		}
 	})
-	if err != nil {
-		e.logger.Warn("export notification failed", zap.String("id", snapshot.ID), zap.Error(err))
-	}
 }
 
 func (e *Engine) send(ctx context.Context, msg reportmail.Message) error {
@@ -478,18 +514,18 @@ func (e *Engine) update(j *Job, fn func(*Job)) {
 		return // removed meanwhile
 	}
 	if err := e.persist(j); err != nil {
-		e.logger.Warn("persist export job", zap.String("id", j.ID), zap.Error(err))
+		e.logger.Warn("persist export job", zap.String("id", j.ID), errField(err))
 	}
 }
 
-func (e *Engine) emit(ctx context.Context, ev auditeventsextension.Event) {
+func (e *Engine) emit(ctx context.Context, ev selfaudit.Event) {
 	if e.deps.Emitter == nil {
 		return
 	}
-	if err := e.deps.Emitter.Emit(ctx, auditeventsextension.NewLogs(ev)); err != nil {
+	if err := e.deps.Emitter.Emit(ctx, selfaudit.NewLogs(ev)); err != nil {
 		// The hub counts what it drops; one line per failed event is bounded by the
 		// number of exports, not by the number of records.
-		e.logger.Warn("audit event not emitted", zap.String("action", ev.Action), zap.String("target", ev.Target), zap.Error(err))
+		e.logger.Warn("audit event not emitted", zap.String("action", ev.Action), zap.String("target", ev.Target), errField(err))
 	}
 }
 

@@ -28,12 +28,17 @@ const (
 )
 
 // fakeSource holds rows in memory. gate, when set, blocks every Scan until it is closed or
-// the context ends, so that tests see jobs running.
+// the context ends, so that tests see jobs running; countGate does the same for Count, and
+// counting tells how many Counts are waiting. countErr and scanErr fail the calls.
 type fakeSource struct {
-	mu    sync.Mutex
-	rows  []reportrender.Row
-	gate  chan struct{}
-	scans int
+	mu        sync.Mutex
+	rows      []reportrender.Row
+	gate      chan struct{}
+	scans     int
+	countGate chan struct{}
+	counting  int
+	countErr  error
+	scanErr   error
 }
 
 func (f *fakeSource) add(rows ...reportrender.Row) {
@@ -43,9 +48,23 @@ func (f *fakeSource) add(rows ...reportrender.Row) {
 	sort.SliceStable(f.rows, func(i, j int) bool { return f.rows[i].Time.Before(f.rows[j].Time) })
 }
 
-func (f *fakeSource) Count(_ context.Context, tenant string, from, to time.Time) (int, error) {
+func (f *fakeSource) Count(ctx context.Context, tenant string, from, to time.Time) (int, error) {
+	f.mu.Lock()
+	gate := f.countGate
+	f.counting++
+	f.mu.Unlock()
+	if gate != nil {
+		select {
+		case <-gate:
+		case <-ctx.Done():
+		}
+	}
 	f.mu.Lock()
 	defer f.mu.Unlock()
+	f.counting--
+	if f.countErr != nil {
+		return 0, f.countErr
+	}
 	n := 0
 	for _, r := range f.rows {
 		if r.Tenant == tenant && !r.Time.Before(from) && r.Time.Before(to) {
@@ -60,7 +79,11 @@ func (f *fakeSource) Scan(ctx context.Context, tenant string, from, to time.Time
 	f.scans++
 	gate := f.gate
 	rows := append([]reportrender.Row(nil), f.rows...)
+	scanErr := f.scanErr
 	f.mu.Unlock()
+	if scanErr != nil {
+		return scanErr
+	}
 	if gate != nil {
 		select {
 		case <-gate:

@@ -11,28 +11,44 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/otelcol-audit/otelcol-audit/extension/auditeventsextension"
+	"go.uber.org/zap"
+
 	"github.com/otelcol-audit/otelcol-audit/internal/audit"
+	"github.com/otelcol-audit/otelcol-audit/internal/selfaudit"
 )
 
 const listLimit = 100
 
 // Handler serves the export API under /api/v1/exports. Mount it on the server with
 // mux.Handle("/api/v1/exports", h) and mux.Handle("/api/v1/exports/", h).
+//
+// A request that changes state (POST, DELETE) from a browser must come from this server's
+// own pages: http.CrossOriginProtection refuses it (403) when Sec-Fetch-Site says it is
+// cross-origin, or, without that header, when Origin is neither the request's host nor
+// public_url. Clients without a browser send neither header and are not affected.
 func (e *Engine) Handler() http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("POST /api/v1/exports", e.handleCreate)
 	mux.HandleFunc("GET /api/v1/exports", e.handleList)
-	mux.HandleFunc("GET /api/v1/exports/new", e.handleCreateFromLink)
+	mux.HandleFunc("GET "+LinkPath, e.handleLinkPage)
+	mux.HandleFunc("POST "+LinkPath, e.handleLinkSubmit)
 	mux.HandleFunc("GET /api/v1/exports/{id}", e.handleGet)
 	mux.HandleFunc("DELETE /api/v1/exports/{id}", e.handleDelete)
 	mux.HandleFunc("GET /api/v1/exports/{id}/download", e.handleDownload)
-	return mux
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if err := e.origins.Check(r); err != nil {
+			writeJSON(w, http.StatusForbidden, errorBody{Error: "cross-origin request refused"})
+			return
+		}
+		mux.ServeHTTP(w, r)
+	})
 }
 
 type errorBody struct {
 	Error string `json:"error"`
 	Field string `json:"field,omitempty"`
+	// ErrorID ties a generic 5xx answer to the log line that holds the detail.
+	ErrorID string `json:"error_id,omitempty"`
 }
 
 func writeJSON(w http.ResponseWriter, status int, v any) {
@@ -42,35 +58,55 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 	_ = json.NewEncoder(w).Encode(v)
 }
 
-// writeError maps engine errors to statuses. Only validation and size errors carry detail.
+// writeError maps engine errors to statuses. Only validation, size and limit errors carry
+// detail; a 5xx answers a generic message and an error id, and the detail (which may name
+// files or servers) goes to the log under that id.
 func (e *Engine) writeError(w http.ResponseWriter, r *http.Request, err error) {
 	var fe *FieldError
 	var tl *TooLargeError
 	var qf *QueueFullError
+	var tm *TooManyRequestsError
 	switch {
 	case errors.As(err, &fe):
 		writeJSON(w, http.StatusBadRequest, errorBody{Error: fe.Message, Field: fe.Field})
 	case errors.As(err, &tl):
 		writeJSON(w, http.StatusBadRequest, errorBody{Error: tl.Error(), Field: "to"})
 	case errors.As(err, &qf):
-		w.Header().Set("Retry-After", strconv.Itoa(int(qf.RetryAfter.Seconds())))
+		w.Header().Set("Retry-After", strconv.Itoa(retryAfterSeconds(qf.RetryAfter)))
 		writeJSON(w, http.StatusTooManyRequests, errorBody{Error: qf.Error()})
+	case errors.As(err, &tm):
+		w.Header().Set("Retry-After", strconv.Itoa(retryAfterSeconds(tm.RetryAfter)))
+		writeJSON(w, http.StatusTooManyRequests, errorBody{Error: tm.Error()})
 	case errors.Is(err, errUnauthenticated):
 		if r.Method == http.MethodGet {
 			// Lets a browser following a dashboard link ask for the token (as a password).
+			// The browser then sends it from any page, which is why no GET starts anything:
+			// the link's page needs a POST with its form token.
 			w.Header().Set("WWW-Authenticate", `Basic realm="otelcol-audit exports", charset="UTF-8"`)
 		}
 		writeJSON(w, http.StatusUnauthorized, errorBody{Error: "unauthorized"})
+	case errors.Is(err, errBadClaims):
+		// Per request, so not above debug: the operator finds it when looking for it.
+		e.logger.Debug("export API identity refused", zap.String("path", r.URL.Path), errField(err))
+		writeJSON(w, http.StatusForbidden, errorBody{Error: "forbidden"})
 	case errors.Is(err, errForbidden):
 		writeJSON(w, http.StatusForbidden, errorBody{Error: "forbidden"})
 	case errors.Is(err, ErrNotFound):
 		writeJSON(w, http.StatusNotFound, errorBody{Error: "not found"})
 	case errors.Is(err, ErrClosed):
-		w.Header().Set("Retry-After", strconv.Itoa(int(e.cfg.RetryAfter.Seconds())))
-		writeJSON(w, http.StatusServiceUnavailable, errorBody{Error: "shutting down"})
+		w.Header().Set("Retry-After", strconv.Itoa(retryAfterSeconds(e.cfg.RetryAfter)))
+		writeJSON(w, http.StatusServiceUnavailable, errorBody{Error: "shutting down", ErrorID: e.logServerError(r, err)})
 	default:
-		writeJSON(w, http.StatusInternalServerError, errorBody{Error: "internal error"})
+		writeJSON(w, http.StatusInternalServerError, errorBody{Error: "internal error", ErrorID: e.logServerError(r, err)})
 	}
+}
+
+// logServerError logs the detail of a 5xx under a new error id and returns the id.
+func (e *Engine) logServerError(r *http.Request, err error) string {
+	id := newErrorID()
+	e.logger.Warn("export API request failed", zap.String("error_id", id), zap.String("method", r.Method),
+		zap.String("path", r.URL.Path), errField(err))
+	return id
 }
 
 func (e *Engine) handleCreate(w http.ResponseWriter, r *http.Request) {
@@ -88,36 +124,6 @@ func (e *Engine) handleCreate(w http.ResponseWriter, r *http.Request) {
 		e.writeError(w, r, err)
 		return
 	}
-	e.create(w, r, who, req, false)
-}
-
-// handleCreateFromLink is the GET form for dashboard links: it starts the export and
-// redirects (303) to the status URL, which a browser sees as an auto-refreshing page. A
-// reload of the status page does not start another export.
-func (e *Engine) handleCreateFromLink(w http.ResponseWriter, r *http.Request) {
-	who, err := e.auth.identify(r)
-	if err != nil {
-		e.writeError(w, r, err)
-		return
-	}
-	req, err := ParseQuery(r.URL.Query(), e.now())
-	if err != nil {
-		e.writeError(w, r, err)
-		return
-	}
-	if who.Email != "" && validEmail(who.Email) {
-		req.Notify = []string{who.Email}
-	}
-	e.create(w, r, who, req, true)
-}
-
-type createdBody struct {
-	ID        string `json:"id"`
-	Status    Status `json:"status"`
-	StatusURL string `json:"status_url"`
-}
-
-func (e *Engine) create(w http.ResponseWriter, r *http.Request, who Identity, req Request, redirect bool) {
 	j, err := e.Submit(r.Context(), who, req, clientIP(r))
 	if err != nil {
 		e.writeError(w, r, err)
@@ -125,12 +131,13 @@ func (e *Engine) create(w http.ResponseWriter, r *http.Request, who Identity, re
 	}
 	statusURL := e.baseURL + StatusPath(j.ID)
 	w.Header().Set("Location", statusURL)
-	if redirect {
-		w.Header().Set("Cache-Control", "no-store")
-		w.WriteHeader(http.StatusSeeOther)
-		return
-	}
 	writeJSON(w, http.StatusAccepted, createdBody{ID: j.ID, Status: j.Status, StatusURL: statusURL})
+}
+
+type createdBody struct {
+	ID        string `json:"id"`
+	Status    Status `json:"status"`
+	StatusURL string `json:"status_url"`
 }
 
 func (e *Engine) handleGet(w http.ResponseWriter, r *http.Request) {
@@ -234,7 +241,7 @@ func (e *Engine) handleDownload(w http.ResponseWriter, r *http.Request) {
 	defer f.Close()
 	st, err := f.Stat()
 	if err != nil {
-		http.Error(w, "internal error", http.StatusInternalServerError)
+		http.Error(w, "internal error (error id "+e.logServerError(r, err)+")", http.StatusInternalServerError)
 		return
 	}
 	h := w.Header()
@@ -244,9 +251,9 @@ func (e *Engine) handleDownload(w http.ResponseWriter, r *http.Request) {
 	h.Set("X-Content-Type-Options", "nosniff")
 	h.Set("Digest", "sha-256="+snapshot.SHA256)
 	if r.Method == http.MethodGet && r.Header.Get("Range") == "" {
-		e.emit(r.Context(), auditeventsextension.Event{
+		e.emit(r.Context(), selfaudit.Event{
 			Time: e.now(), Tenant: snapshot.Tenant, Author: "link:" + snapshot.Requester,
-			Action: auditeventsextension.ActionExportDownloaded, Target: id, Outcome: audit.OutcomeSuccess,
+			Action: selfaudit.ActionExportDownloaded, Target: id, Outcome: audit.OutcomeSuccess,
 			SourceIP: clientIP(r),
 		})
 	}
@@ -303,9 +310,7 @@ var statusPage = template.Must(template.New("status").Parse(`<!doctype html>
 `))
 
 func (e *Engine) writeStatusPage(w http.ResponseWriter, v View) {
-	w.Header().Set("Content-Type", "text/html; charset=utf-8")
-	w.Header().Set("Cache-Control", "no-store")
-	w.Header().Set("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'")
+	pageSecurityHeaders(w)
 	_ = statusPage.Execute(w, map[string]any{
 		"ID": v.ID, "Tenant": v.Tenant, "From": v.From.Format("2006-01-02T15:04:05Z07:00"), "To": v.To.Format("2006-01-02T15:04:05Z07:00"),
 		"Status": v.Status, "Error": v.Error, "Rows": v.Progress.RowsWritten, "Percent": v.Progress.PercentScanned,

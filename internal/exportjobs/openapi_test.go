@@ -22,7 +22,7 @@ func TestOpenAPIDocumentsEveryRoute(t *testing.T) {
 	assert.NotEmpty(t, doc.OpenAPI)
 	for path, methods := range map[string][]string{
 		"/api/v1/exports":               {"post", "get"},
-		"/api/v1/exports/new":           {"get"},
+		"/api/v1/exports/new":           {"get", "post"},
 		"/api/v1/exports/{id}":          {"get", "delete"},
 		"/api/v1/exports/{id}/download": {"get"},
 	} {

@@ -12,9 +12,9 @@ import (
 
 	"go.uber.org/zap"
 
-	"github.com/otelcol-audit/otelcol-audit/extension/auditeventsextension"
 	"github.com/otelcol-audit/otelcol-audit/internal/audit"
 	"github.com/otelcol-audit/otelcol-audit/internal/reportrender"
+	"github.com/otelcol-audit/otelcol-audit/internal/selfaudit"
 )
 
 // QueueFullError is ErrQueueFull with the delay after which a retry is sensible.
@@ -23,20 +23,62 @@ type QueueFullError struct{ RetryAfter time.Duration }
 func (e *QueueFullError) Error() string { return ErrQueueFull.Error() }
 func (e *QueueFullError) Unwrap() error { return ErrQueueFull }
 
-// Submit validates who asks, checks the limits and the size cap, and queues the export.
+// Submit checks who asks and the limits, counts the period and queues the export. Every
+// call counts towards the identity's request rate, refused ones included: a refused request
+// may have cost a full count of the period.
 func (e *Engine) Submit(ctx context.Context, who Identity, req Request, sourceIP string) (*Job, error) {
-	if !who.Allows(req.Tenant) {
-		return nil, errForbidden
+	if wait, ok := e.requests.take(who.key(), 1); !ok {
+		return nil, &TooManyRequestsError{RetryAfter: wait}
 	}
-	for i, a := range req.Notify {
-		if !e.notifyAllowed(a) {
-			return nil, fieldErr(fmt.Sprintf("notify[%d]", i), "domain is not one of notify_domains")
+	if err := e.precheck(who, req); err != nil {
+		return nil, err
+	}
+	n := len(req.Notify)
+	if n > 0 {
+		if wait, ok := e.notifies.take(who.key(), n); !ok {
+			return nil, fieldErr("notify", "this credential asked for too many notification emails: retry in %s, or leave notify empty", retryWait(wait))
 		}
 	}
+	j, err := e.submit(ctx, who, req, sourceIP)
+	if err != nil && n > 0 {
+		e.notifies.refund(who.key(), n)
+	}
+	return j, err
+}
+
+// precheck is what Submit checks before any work, and what the link's confirmation page
+// checks before it offers to start the export: the tenant, the recipients and the
+// retention.
+func (e *Engine) precheck(who Identity, req Request) error {
+	if !who.Allows(req.Tenant) {
+		return errForbidden
+	}
+	for _, a := range req.Notify {
+		if !e.notifyAllowed(who, a) {
+			return fieldErr("notify", "%q may not be notified: only the requester's own address or one in notify_domains", a)
+		}
+	}
+	if r := e.cfg.SpoolRetention; r > 0 {
+		if earliest := e.now().Add(-r); req.From.Before(earliest) {
+			return fieldErr("from", "is older than the event retention (%s): the earliest is %s", days(r), earliest.UTC().Format(time.RFC3339))
+		}
+	}
+	return nil
+}
+
+func (e *Engine) submit(ctx context.Context, who Identity, req Request, sourceIP string) (*Job, error) {
 	if err := e.checkQueue(req.Tenant); err != nil {
 		return nil, err
 	}
-	if err := e.checkSize(ctx, req); err != nil {
+	// The count scans the whole period before a queue slot is taken: bound how many of them
+	// one identity runs at once.
+	release, ok := e.sizeChecks.acquire(who.key())
+	if !ok {
+		return nil, &TooManyRequestsError{RetryAfter: e.cfg.RetryAfter}
+	}
+	err := e.checkSize(ctx, req)
+	release()
+	if err != nil {
 		return nil, err
 	}
 	now := e.now()
@@ -64,8 +106,8 @@ func (e *Engine) Submit(ctx context.Context, who Identity, req Request, sourceIP
 	snapshot := *j
 	e.mu.Unlock()
 	e.signal()
-	e.emit(ctx, auditeventsextension.Event{
-		Time: now, Tenant: j.Tenant, Author: who.Name, Action: auditeventsextension.ActionExportRequested,
+	e.emit(ctx, selfaudit.Event{
+		Time: now, Tenant: j.Tenant, Author: who.Name, Action: selfaudit.ActionExportRequested,
 		Target: j.ID, Outcome: audit.OutcomeSuccess, SourceIP: sourceIP,
 		Description: fmt.Sprintf("Export %s of %s requested for %s to %s (%s)", j.ID, j.Tenant,
 			j.From.Format(time.RFC3339), j.To.Format(time.RFC3339), j.Format),
@@ -73,12 +115,32 @@ func (e *Engine) Submit(ctx context.Context, who Identity, req Request, sourceIP
 	return &snapshot, nil
 }
 
-func (e *Engine) notifyAllowed(addr string) bool {
-	if len(e.cfg.NotifyDomains) == 0 {
+// notifyAllowed: the requester's own address, or one in notify_domains.
+func (e *Engine) notifyAllowed(who Identity, addr string) bool {
+	if who.Email != "" && strings.EqualFold(addr, who.Email) {
 		return true
 	}
-	_, domain, _ := strings.Cut(addr, "@")
+	// The domain follows the last "@": a quoted local part may hold one.
+	at := strings.LastIndexByte(addr, '@')
+	if at < 0 {
+		return false
+	}
+	domain := addr[at+1:]
 	return slices.ContainsFunc(e.cfg.NotifyDomains, func(d string) bool { return strings.EqualFold(d, domain) })
+}
+
+// days writes a retention in days when it is whole days (the usual case), else as a
+// duration.
+func days(d time.Duration) string {
+	if d >= 24*time.Hour && d%(24*time.Hour) == 0 {
+		return fmt.Sprintf("%d days", d/(24*time.Hour))
+	}
+	return d.String()
+}
+
+// retryWait rounds a wait up to the second for a message.
+func retryWait(d time.Duration) time.Duration {
+	return time.Duration(retryAfterSeconds(d)) * time.Second
 }
 
 func (e *Engine) checkQueue(tenant string) error {

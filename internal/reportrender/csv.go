@@ -2,7 +2,6 @@ package reportrender
 
 import (
 	"bufio"
-	"encoding/csv"
 	"io"
 	"strings"
 	"time"
@@ -13,7 +12,6 @@ const utf8BOM = "\uFEFF"
 
 type csvWriter struct {
 	buf    *bufio.Writer
-	csv    *csv.Writer
 	loc    *time.Location
 	bom    bool
 	row    []string
@@ -21,14 +19,11 @@ type csvWriter struct {
 	closed bool
 }
 
-// NewCSV returns an RFC 4180 CSV writer (encoding/csv, CRLF line ends, a header row) that
-// holds one row in memory at a time. The UTF-8 BOM is on by default; see WithBOM.
+// NewCSV returns an RFC 4180 CSV writer (every field quoted, CRLF line ends, a header row)
+// that holds one row in memory at a time. The UTF-8 BOM is on by default; see WithBOM.
 func NewCSV(w io.Writer, loc *time.Location, opts ...Option) Writer {
 	o := buildOptions(opts)
-	buf := bufio.NewWriterSize(w, 64<<10)
-	cw := csv.NewWriter(buf)
-	cw.UseCRLF = true
-	return &csvWriter{buf: buf, csv: cw, loc: locOrUTC(loc), bom: o.bom, row: make([]string, len(Columns))}
+	return &csvWriter{buf: bufio.NewWriterSize(w, 64<<10), loc: locOrUTC(loc), bom: o.bom, row: make([]string, len(Columns))}
 }
 
 func (c *csvWriter) begin() error {
@@ -38,7 +33,7 @@ func (c *csvWriter) begin() error {
 			return err
 		}
 	}
-	return c.csv.Write(Columns)
+	return c.writeRecord(Columns)
 }
 
 func (c *csvWriter) WriteRow(r Row) error {
@@ -51,7 +46,38 @@ func (c *csvWriter) WriteRow(r Row) error {
 		}
 	}
 	r.cells(c.row, c.loc, csvCell)
-	return c.csv.Write(c.row)
+	return c.writeRecord(c.row)
+}
+
+// writeRecord quotes every field, not only those holding a comma, quote or line break as
+// encoding/csv does: a spreadsheet whose list separator is ";" (or a reader that splits on
+// tabs) then sees one cell per field whatever the field holds. Fields come from csvCell:
+// line breaks are LF, written as CRLF like encoding/csv with UseCRLF; a reader gets LF back.
+func (c *csvWriter) writeRecord(fields []string) error {
+	for i, f := range fields {
+		if i > 0 {
+			_ = c.buf.WriteByte(',')
+		}
+		_ = c.buf.WriteByte('"')
+		for {
+			j := strings.IndexAny(f, "\"\n")
+			if j < 0 {
+				break
+			}
+			_, _ = c.buf.WriteString(f[:j])
+			if f[j] == '"' {
+				_, _ = c.buf.WriteString(`""`)
+			} else {
+				_, _ = c.buf.WriteString("\r\n")
+			}
+			f = f[j+1:]
+		}
+		_, _ = c.buf.WriteString(f)
+		_ = c.buf.WriteByte('"')
+	}
+	// bufio.Writer errors are sticky: the last write reports any earlier one.
+	_, err := c.buf.WriteString("\r\n")
+	return err
 }
 
 func (c *csvWriter) Close() error {
@@ -64,24 +90,36 @@ func (c *csvWriter) Close() error {
 			return err
 		}
 	}
-	c.csv.Flush()
-	if err := c.csv.Error(); err != nil {
-		return err
-	}
 	return c.buf.Flush()
 }
 
-// csvCell is csvText(SafeCell(s)) with one scan for the usual plain ASCII cell.
+// csvCell is SafeCSVCell with one scan for the usual plain ASCII cell.
 func csvCell(s string) string {
-	if asciiWithoutCR(s) && (len(s) == 0 || !suspectFirstByte[s[0]]) {
+	if asciiWithoutCR(s) && (len(s) == 0 || !suspectFirstByte[s[0]] && s[0] != '"') && plainSegments(s) {
 		return s
 	}
-	return csvText(SafeCell(s))
+	return SafeCSVCell(s)
 }
 
-// csvText keeps the file valid UTF-8 and its line breaks unambiguous: with UseCRLF,
-// encoding/csv writes LF inside a field as CRLF and drops a lone CR, so every line break is
-// made an LF first, and a reader gets LF back.
+// plainSegments reports that no separator in s is followed by a byte that may start a
+// trigger (or the fillers and double quotes before one), so that quoteSegments has nothing
+// to do.
+func plainSegments(s string) bool {
+	for {
+		i := strings.IndexAny(s, ",;\t\n")
+		if i < 0 {
+			return true
+		}
+		if i+1 < len(s) && (suspectFirstByte[s[i+1]] || s[i+1] == '"') {
+			return false
+		}
+		s = s[i+1:]
+	}
+}
+
+// csvText keeps the file valid UTF-8 and its line breaks unambiguous: writeRecord writes LF
+// inside a field as CRLF, and a reader turns CRLF back into LF but may keep or drop a lone
+// CR, so every line break is made an LF first, and a reader gets LF back.
 func csvText(s string) string {
 	if asciiWithoutCR(s) {
 		return s

@@ -18,10 +18,19 @@
 // text is the cell without its first character; spreadsheets show the quote. A negative
 // number such as "-5" is quoted too. The Date column cannot start with a trigger.
 //
+// CSV cells go through SafeCSVCell, which also puts a quote after a comma, semicolon, tab or
+// line break that is followed (past spaces, invisible characters and double quotes) by a
+// trigger: "x;=cmd|' /C calc'!A0" is written as "x;'=cmd|' /C calc'!A0". Every field is
+// quoted, so a reader that follows RFC 4180 never splits a cell; the inner quote protects
+// against those that split anyway (Excel in a locale whose list separator is ";", import
+// wizards with the text qualifier off, line-based tools), which would otherwise read the
+// second half as a formula. Formulas built across cells (WEBSERVICE or HYPERLINK with
+// "&A2", DDE "cmd|") are thus broken at every piece.
+//
 // # CSV
 //
-// RFC 4180 through encoding/csv: comma-separated, fields quoted when needed, records ending
-// in CRLF, a header row. The file starts with a UTF-8 byte order mark by default, because
+// RFC 4180 with every field quoted (the header too), comma-separated, records ending in
+// CRLF, a header row. The file starts with a UTF-8 byte order mark by default, because
 // Excel reads a CSV without one in the legacy code page; WithBOM(false) turns it off for
 // other consumers. Line breaks inside a cell are written as CRLF and read back as LF (a lone
 // CR becomes LF), and invalid UTF-8 is replaced by U+FFFD. Cells are not truncated. The

@@ -3,7 +3,6 @@ package reportrender
 import (
 	"bytes"
 	"encoding/csv"
-	"strings"
 	"testing"
 	"time"
 	"unicode/utf8"
@@ -23,11 +22,14 @@ func xmlLegal(s string) bool {
 }
 
 // FuzzCellEscaping renders one fuzzed cell in both formats and reads it back: no cell may
-// start with a trigger, XLSX may hold no formula, and the text must come back as
-// SafeCell made it.
+// start with a trigger, no CSV cell may hold one after a separator, XLSX may hold no
+// formula, and the text must come back as SafeCSVCell (CSV) or SafeCell (XLSX) made it.
 func FuzzCellEscaping(f *testing.F) {
 	for _, s := range injectionPayloads {
 		f.Add(s)
+	}
+	for _, p := range embeddedPayloads {
+		f.Add(p.in)
 	}
 	f.Add("_x0041_ literal escape")
 	f.Add("a\r\nb\rc")
@@ -42,15 +44,19 @@ func FuzzCellEscaping(f *testing.F) {
 		if err := cw.Close(); err != nil {
 			t.Fatal(err)
 		}
-		records, err := csv.NewReader(&csvBuf).ReadAll()
+		raw := csvBuf.Bytes()
+		records, err := csv.NewReader(bytes.NewReader(raw)).ReadAll()
 		if err != nil || len(records) != 2 {
 			t.Fatalf("csv read back: %v (%d records)", err, len(records))
 		}
-		wantCSV := strings.ToValidUTF8(strings.ReplaceAll(strings.ReplaceAll(SafeCell(s), "\r\n", "\n"), "\r", "\n"), "\uFFFD")
-		if records[1][1] != wantCSV {
+		if wantCSV := SafeCSVCell(s); records[1][1] != wantCSV {
 			t.Fatalf("csv cell %q, want %q", records[1][1], wantCSV)
 		}
 		assertNoLeadingTrigger(t, records[1][1])
+		assertNoSegmentTrigger(t, records[1][1])
+		assertAllQuoted(t, raw)
+		// A reader that splits the file on any separator, ignoring quotes, sees no formula.
+		assertNoSegmentTrigger(t, string(raw))
 
 		var xBuf bytes.Buffer
 		xw, err := NewXLSX(&xBuf, time.UTC)

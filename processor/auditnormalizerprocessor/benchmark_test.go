@@ -39,6 +39,8 @@ var benchProfiles = []struct {
 	{"kubernetes", []string{"kubernetes/rolebinding_response_complete.json", "kubernetes/secret_get_forbidden.json", "kubernetes/pod_exec_impersonated.json"}},
 	{"cloudtrail", []string{"cloudtrail/console_login_success.json", "cloudtrail/assumed_role_attach_policy.json", "cloudtrail/create_user_access_denied.json"}},
 	{"keycloak", []string{"keycloak/login.json", "keycloak/login_error.json", "keycloak/admin_create_user.json"}},
+	{"gcp", []string{"gcp/set_iam_policy.json", "gcp/permission_denied.json", "gcp/instances_insert.json"}},
+	{"azure", []string{"azure/role_assignment_write.json", "azure/signin_success.json", "azure/signin_failure.json"}},
 	{"generic", []string{"generic/lms_archive.json", "generic/lms_grade_no_id.json"}},
 	{"otel", semconvBenchInputs},
 }
@@ -110,7 +112,7 @@ func runBatches(b *testing.B, proc processor.Logs, batch plog.Logs) {
 func BenchmarkNormalizer(b *testing.B) {
 	for _, bp := range benchProfiles {
 		b.Run(bp.name, func(b *testing.B) {
-			cfg := createDefaultConfig().(*Config)
+			cfg := mappingConfig()
 			if bp.name == "generic" {
 				cfg = loadConfig(b, "generic/config.yaml")
 			}
@@ -125,7 +127,7 @@ func BenchmarkNormalizer(b *testing.B) {
 func BenchmarkSemconv(b *testing.B) {
 	batch := benchInput(b, semconvBenchInputs)
 	b.Run("impl=normalizer", func(b *testing.B) {
-		runBatches(b, newTestProcessor(b, createDefaultConfig().(*Config), nil), batch)
+		runBatches(b, newTestProcessor(b, mappingConfig(), nil), batch)
 	})
 	b.Run("impl=ottl_transform", func(b *testing.B) {
 		runBatches(b, newOTTLProcessor(b, consumertest.NewNop()), batch)
@@ -151,7 +153,7 @@ func newOTTLProcessor(tb testing.TB, next consumer.Logs) processor.Logs {
 // TestOTTLBaselineEquivalent keeps the benchmark honest: the OTTL statements must write the
 // same model attributes as the normaliser on the benchmark input.
 func TestOTTLBaselineEquivalent(t *testing.T) {
-	ours := runProcessor(t, createDefaultConfig().(*Config), benchInput(t, semconvBenchInputs))
+	ours := runProcessor(t, mappingConfig(), benchInput(t, semconvBenchInputs))
 	sink := new(consumertest.LogsSink)
 	require.NoError(t, newOTTLProcessor(t, sink).ConsumeLogs(context.Background(), benchInput(t, semconvBenchInputs)))
 	theirs := sink.AllLogs()[0]

@@ -9,28 +9,34 @@ import (
 	"github.com/otelcol-audit/otelcol-audit/internal/audit"
 )
 
-// Categories of the built-in catalogue.
+// Categories of the built-in catalogue: the built-in set of internal/audit. Names the
+// catalogue does not know never become categories; see classify.
 const (
 	categoryAuthentication = audit.CategoryAuthentication
-	categoryUsers          = "Users"
-	categoryRoles          = "Roles"
-	categoryGroups         = "Groups"
-	categoryTeams          = "Teams"
-	categorySettings       = "Settings"
-	categoryContent        = "Content"
-	categoryCourses        = "Courses"
-	categoryExports        = "Exports"
-	categorySecrets        = "Secrets"
-	categoryWorkloads      = "Workloads"
+	categoryUsers          = audit.CategoryUsers
+	categoryAccessControl  = audit.CategoryAccessControl
+	categoryTeams          = audit.CategoryTeams
+	categorySettings       = audit.CategorySettings
+	categoryContent        = audit.CategoryContent
+	categoryCourses        = audit.CategoryCourses
+	categorySecrets        = audit.CategorySecrets
+	categoryInfrastructure = audit.CategoryInfrastructure
+	categoryAuditLog       = audit.CategoryAuditLog
 )
 
-// eventKind is what the catalogue says about one event name. An empty category means "not
-// derivable from the name": the profile's hint or the fallback category applies.
+// eventKind is what the catalogue says about one event name. An empty category means the
+// catalogue does not know the name: the profile's category or the fallback category applies.
 type eventKind struct {
 	category       string
 	summary        string
 	failureSummary string
 	outcome        string
+	// source is the grouping derived from the name ("repo.create" -> "Repo"), kept in
+	// audit.category.source when the profile states none.
+	source string
+	// weak is set when category comes from a built-in family rule (a prefix): a profile
+	// that knows the event's category better overrides it.
+	weak bool
 }
 
 func login() eventKind {
@@ -78,14 +84,14 @@ var builtinCatalogue = map[string]eventKind{
 	"user.updated":                  kind(categoryUsers, "User updated"),
 	"user.profile_updated":          kind(categoryUsers, "Profile updated"),
 	"user.invited":                  kind(categoryUsers, "User invited"),
-	"user.role_granted":             kind(categoryRoles, "Role granted"),
-	"user.role_revoked":             kind(categoryRoles, "Role revoked"),
-	"role.granted":                  kind(categoryRoles, "Role granted"),
-	"role.revoked":                  kind(categoryRoles, "Role revoked"),
-	"role.assigned":                 kind(categoryRoles, "Role granted"),
-	"role.unassigned":               kind(categoryRoles, "Role revoked"),
-	"permission.granted":            kind(categoryRoles, "Permission granted"),
-	"permission.revoked":            kind(categoryRoles, "Permission revoked"),
+	"user.role_granted":             kind(categoryAccessControl, "Role granted"),
+	"user.role_revoked":             kind(categoryAccessControl, "Role revoked"),
+	"role.granted":                  kind(categoryAccessControl, "Role granted"),
+	"role.revoked":                  kind(categoryAccessControl, "Role revoked"),
+	"role.assigned":                 kind(categoryAccessControl, "Role granted"),
+	"role.unassigned":               kind(categoryAccessControl, "Role revoked"),
+	"permission.granted":            kind(categoryAccessControl, "Permission granted"),
+	"permission.revoked":            kind(categoryAccessControl, "Permission revoked"),
 	"settings.updated":              kind(categorySettings, "Settings changed"),
 	"settings.changed":              kind(categorySettings, "Settings changed"),
 	"content.created":               kind(categoryContent, "Content created"),
@@ -107,11 +113,11 @@ var builtinCatalogue = map[string]eventKind{
 	"team.member_added":             kind(categoryTeams, "Team member added"),
 	"team.member_removed":           kind(categoryTeams, "Team member removed"),
 	"team.leader_changed":           kind(categoryTeams, "Team leader changed"),
-	"export.requested":              kind(categoryExports, "Export requested"),
-	"export.completed":              kind(categoryExports, "Export completed"),
-	"export.downloaded":             kind(categoryExports, "Export downloaded"),
-	"report.downloaded":             kind(categoryExports, "Report downloaded"),
-	"file.downloaded":               kind(categoryExports, "File downloaded"),
+	"export.requested":              kind(categoryContent, "Export requested"),
+	"export.completed":              kind(categoryContent, "Export completed"),
+	"export.downloaded":             kind(categoryContent, "Export downloaded"),
+	"report.downloaded":             kind(categoryContent, "Report downloaded"),
+	"file.downloaded":               kind(categoryContent, "File downloaded"),
 
 	// Okta System Log event types.
 	"user.session.start":                 login(),
@@ -125,8 +131,8 @@ var builtinCatalogue = map[string]eventKind{
 	"user.mfa.factor.reset_all":          kind(categoryAuthentication, "MFA reset"),
 	"user.account.update_password":       kind(categoryAuthentication, "Password changed"),
 	"user.account.reset_password":        kind(categoryAuthentication, "Password reset"),
-	"user.account.lock":                  kind(categoryUsers, "User locked"),
-	"user.account.unlock":                kind(categoryUsers, "User unlocked"),
+	"user.account.lock":                  kind(categoryAuthentication, "User locked"),
+	"user.account.unlock":                kind(categoryAuthentication, "User unlocked"),
 	"user.account.update_profile":        kind(categoryUsers, "Profile updated"),
 	"user.lifecycle.create":              kind(categoryUsers, "User created"),
 	"user.lifecycle.activate":            kind(categoryUsers, "User activated"),
@@ -134,14 +140,14 @@ var builtinCatalogue = map[string]eventKind{
 	"user.lifecycle.suspend":             kind(categoryUsers, "User suspended"),
 	"user.lifecycle.unsuspend":           kind(categoryUsers, "User unsuspended"),
 	"user.lifecycle.delete.initiated":    kind(categoryUsers, "User deleted"),
-	"user.account.privilege.grant":       kind(categoryRoles, "Role granted"),
-	"user.account.privilege.revoke":      kind(categoryRoles, "Role revoked"),
-	"group.user_membership.add":          kind(categoryGroups, "Group member added"),
-	"group.user_membership.remove":       kind(categoryGroups, "Group member removed"),
-	"group.privilege.grant":              kind(categoryRoles, "Role granted"),
-	"group.privilege.revoke":             kind(categoryRoles, "Role revoked"),
-	"application.user_membership.add":    kind(categoryRoles, "Application access granted"),
-	"application.user_membership.remove": kind(categoryRoles, "Application access revoked"),
+	"user.account.privilege.grant":       kind(categoryAccessControl, "Role granted"),
+	"user.account.privilege.revoke":      kind(categoryAccessControl, "Role revoked"),
+	"group.user_membership.add":          kind(categoryAccessControl, "Group member added"),
+	"group.user_membership.remove":       kind(categoryAccessControl, "Group member removed"),
+	"group.privilege.grant":              kind(categoryAccessControl, "Role granted"),
+	"group.privilege.revoke":             kind(categoryAccessControl, "Role revoked"),
+	"application.user_membership.add":    kind(categoryAccessControl, "Application access granted"),
+	"application.user_membership.remove": kind(categoryAccessControl, "Application access revoked"),
 	"policy.lifecycle.update":            kind(categorySettings, "Policy updated"),
 	"policy.rule.update":                 kind(categorySettings, "Policy updated"),
 	"system.org.rate_limit.violation":    kind(categorySettings, "Rate limit exceeded"),
@@ -150,7 +156,7 @@ var builtinCatalogue = map[string]eventKind{
 	"org.add_member":                           kind(categoryUsers, "Member added"),
 	"org.remove_member":                        kind(categoryUsers, "Member removed"),
 	"org.invite_member":                        kind(categoryUsers, "Member invited"),
-	"org.update_member":                        kind(categoryRoles, "Member role changed"),
+	"org.update_member":                        kind(categoryAccessControl, "Member role changed"),
 	"org.update_default_repository_permission": kind(categorySettings, "Settings changed"),
 	"org.update_actions_settings":              kind(categorySettings, "Settings changed"),
 	"team.add_member":                          kind(categoryTeams, "Team member added"),
@@ -164,13 +170,13 @@ var builtinCatalogue = map[string]eventKind{
 	"two_factor_authentication.disabled":       kind(categoryAuthentication, "MFA removed"),
 	"org.disable_two_factor_requirement":       kind(categorySettings, "MFA requirement disabled"),
 	"org.enable_two_factor_requirement":        kind(categorySettings, "MFA requirement enabled"),
-	"repo.download_zip":                        kind(categoryExports, "Archive downloaded"),
-	"migration.create":                         kind(categoryExports, "Export requested"),
-	"personal_access_token.request_created":    kind(categoryAuthentication, "Access token requested"),
+	"repo.download_zip":                        kind(categoryContent, "Archive downloaded"),
+	"migration.create":                         kind(categoryContent, "Export requested"),
+	"personal_access_token.request_created":    kind(categoryAccessControl, "Access token requested"),
 	// GitHub webhook deliveries: X-GitHub-Event "." action.
-	"member.added":                kind(categoryRoles, "Repository access granted"),
-	"member.removed":              kind(categoryRoles, "Repository access revoked"),
-	"member.edited":               kind(categoryRoles, "Repository access changed"),
+	"member.added":                kind(categoryAccessControl, "Repository access granted"),
+	"member.removed":              kind(categoryAccessControl, "Repository access revoked"),
+	"member.edited":               kind(categoryAccessControl, "Repository access changed"),
 	"organization.member_added":   kind(categoryUsers, "Member added"),
 	"organization.member_removed": kind(categoryUsers, "Member removed"),
 	"organization.member_invited": kind(categoryUsers, "Member invited"),
@@ -184,15 +190,15 @@ var builtinCatalogue = map[string]eventKind{
 	// AWS CloudTrail event names.
 	"ConsoleLogin":                  login(),
 	"CheckMfa":                      {category: categoryAuthentication, summary: "MFA verified", failureSummary: "MFA failed"},
-	"SwitchRole":                    kind(categoryAuthentication, "Role assumed"),
-	"AssumeRole":                    kind(categoryAuthentication, "Role assumed"),
-	"AssumeRoleWithSAML":            kind(categoryAuthentication, "Role assumed"),
-	"AssumeRoleWithWebIdentity":     kind(categoryAuthentication, "Role assumed"),
+	"SwitchRole":                    kind(categoryAccessControl, "Role assumed"),
+	"AssumeRole":                    kind(categoryAccessControl, "Role assumed"),
+	"AssumeRoleWithSAML":            kind(categoryAccessControl, "Role assumed"),
+	"AssumeRoleWithWebIdentity":     kind(categoryAccessControl, "Role assumed"),
 	"GetSessionToken":               kind(categoryAuthentication, "Session token issued"),
 	"ChangePassword":                kind(categoryAuthentication, "Password changed"),
-	"UpdateLoginProfile":            kind(categoryAuthentication, "Password changed"),
-	"CreateLoginProfile":            kind(categoryAuthentication, "Password set"),
-	"DeleteLoginProfile":            kind(categoryAuthentication, "Password removed"),
+	"UpdateLoginProfile":            kind(categoryUsers, "Console password changed"),
+	"CreateLoginProfile":            kind(categoryUsers, "Console password set"),
+	"DeleteLoginProfile":            kind(categoryUsers, "Console password removed"),
 	"EnableMFADevice":               kind(categoryAuthentication, "MFA enrolled"),
 	"DeactivateMFADevice":           kind(categoryAuthentication, "MFA removed"),
 	"CreateAccessKey":               kind(categoryAuthentication, "Access key created"),
@@ -201,51 +207,51 @@ var builtinCatalogue = map[string]eventKind{
 	"CreateUser":                    kind(categoryUsers, "User created"),
 	"DeleteUser":                    kind(categoryUsers, "User deleted"),
 	"UpdateUser":                    kind(categoryUsers, "User updated"),
-	"AddUserToGroup":                kind(categoryGroups, "Group member added"),
-	"RemoveUserFromGroup":           kind(categoryGroups, "Group member removed"),
-	"AttachUserPolicy":              kind(categoryRoles, "Permission granted"),
-	"AttachRolePolicy":              kind(categoryRoles, "Permission granted"),
-	"AttachGroupPolicy":             kind(categoryRoles, "Permission granted"),
-	"PutUserPolicy":                 kind(categoryRoles, "Permission granted"),
-	"PutRolePolicy":                 kind(categoryRoles, "Permission granted"),
-	"PutGroupPolicy":                kind(categoryRoles, "Permission granted"),
-	"DetachUserPolicy":              kind(categoryRoles, "Permission revoked"),
-	"DetachRolePolicy":              kind(categoryRoles, "Permission revoked"),
-	"DetachGroupPolicy":             kind(categoryRoles, "Permission revoked"),
-	"DeleteUserPolicy":              kind(categoryRoles, "Permission revoked"),
-	"DeleteRolePolicy":              kind(categoryRoles, "Permission revoked"),
-	"DeleteGroupPolicy":             kind(categoryRoles, "Permission revoked"),
-	"CreateRole":                    kind(categoryRoles, "Role created"),
-	"DeleteRole":                    kind(categoryRoles, "Role deleted"),
-	"UpdateAssumeRolePolicy":        kind(categoryRoles, "Role trust changed"),
+	"AddUserToGroup":                kind(categoryAccessControl, "Group member added"),
+	"RemoveUserFromGroup":           kind(categoryAccessControl, "Group member removed"),
+	"AttachUserPolicy":              kind(categoryAccessControl, "Permission granted"),
+	"AttachRolePolicy":              kind(categoryAccessControl, "Permission granted"),
+	"AttachGroupPolicy":             kind(categoryAccessControl, "Permission granted"),
+	"PutUserPolicy":                 kind(categoryAccessControl, "Permission granted"),
+	"PutRolePolicy":                 kind(categoryAccessControl, "Permission granted"),
+	"PutGroupPolicy":                kind(categoryAccessControl, "Permission granted"),
+	"DetachUserPolicy":              kind(categoryAccessControl, "Permission revoked"),
+	"DetachRolePolicy":              kind(categoryAccessControl, "Permission revoked"),
+	"DetachGroupPolicy":             kind(categoryAccessControl, "Permission revoked"),
+	"DeleteUserPolicy":              kind(categoryAccessControl, "Permission revoked"),
+	"DeleteRolePolicy":              kind(categoryAccessControl, "Permission revoked"),
+	"DeleteGroupPolicy":             kind(categoryAccessControl, "Permission revoked"),
+	"CreateRole":                    kind(categoryAccessControl, "Role created"),
+	"DeleteRole":                    kind(categoryAccessControl, "Role deleted"),
+	"UpdateAssumeRolePolicy":        kind(categoryAccessControl, "Role trust changed"),
 	"StopLogging":                   kind(categorySettings, "Audit logging stopped"),
 	"StartLogging":                  kind(categorySettings, "Audit logging started"),
 	"DeleteTrail":                   kind(categorySettings, "Audit trail deleted"),
 	"UpdateTrail":                   kind(categorySettings, "Audit trail changed"),
-	"PutBucketPolicy":               kind(categorySettings, "Bucket policy changed"),
-	"PutBucketAcl":                  kind(categorySettings, "Bucket policy changed"),
-	"PutBucketPublicAccessBlock":    kind(categorySettings, "Bucket public access changed"),
-	"AuthorizeSecurityGroupIngress": kind(categorySettings, "Firewall rule added"),
-	"RevokeSecurityGroupIngress":    kind(categorySettings, "Firewall rule removed"),
+	"PutBucketPolicy":               kind(categoryAccessControl, "Bucket policy changed"),
+	"PutBucketAcl":                  kind(categoryAccessControl, "Bucket policy changed"),
+	"PutBucketPublicAccessBlock":    kind(categoryAccessControl, "Bucket public access changed"),
+	"AuthorizeSecurityGroupIngress": kind(categoryInfrastructure, "Firewall rule added"),
+	"RevokeSecurityGroupIngress":    kind(categoryInfrastructure, "Firewall rule removed"),
 	"GetSecretValue":                kind(categorySecrets, "Secret read"),
 
 	// Kubernetes audit events.
-	"rolebindings.create":                        kind(categoryRoles, "Role granted"),
-	"rolebindings.delete":                        kind(categoryRoles, "Role revoked"),
-	"rolebindings.update":                        kind(categoryRoles, "Role binding changed"),
-	"rolebindings.patch":                         kind(categoryRoles, "Role binding changed"),
-	"clusterrolebindings.create":                 kind(categoryRoles, "Role granted"),
-	"clusterrolebindings.delete":                 kind(categoryRoles, "Role revoked"),
-	"clusterrolebindings.update":                 kind(categoryRoles, "Role binding changed"),
-	"clusterrolebindings.patch":                  kind(categoryRoles, "Role binding changed"),
-	"roles.create":                               kind(categoryRoles, "Role created"),
-	"roles.delete":                               kind(categoryRoles, "Role deleted"),
-	"roles.update":                               kind(categoryRoles, "Role changed"),
-	"roles.patch":                                kind(categoryRoles, "Role changed"),
-	"clusterroles.create":                        kind(categoryRoles, "Role created"),
-	"clusterroles.delete":                        kind(categoryRoles, "Role deleted"),
-	"clusterroles.update":                        kind(categoryRoles, "Role changed"),
-	"clusterroles.patch":                         kind(categoryRoles, "Role changed"),
+	"rolebindings.create":                        kind(categoryAccessControl, "Role granted"),
+	"rolebindings.delete":                        kind(categoryAccessControl, "Role revoked"),
+	"rolebindings.update":                        kind(categoryAccessControl, "Role binding changed"),
+	"rolebindings.patch":                         kind(categoryAccessControl, "Role binding changed"),
+	"clusterrolebindings.create":                 kind(categoryAccessControl, "Role granted"),
+	"clusterrolebindings.delete":                 kind(categoryAccessControl, "Role revoked"),
+	"clusterrolebindings.update":                 kind(categoryAccessControl, "Role binding changed"),
+	"clusterrolebindings.patch":                  kind(categoryAccessControl, "Role binding changed"),
+	"roles.create":                               kind(categoryAccessControl, "Role created"),
+	"roles.delete":                               kind(categoryAccessControl, "Role deleted"),
+	"roles.update":                               kind(categoryAccessControl, "Role changed"),
+	"roles.patch":                                kind(categoryAccessControl, "Role changed"),
+	"clusterroles.create":                        kind(categoryAccessControl, "Role created"),
+	"clusterroles.delete":                        kind(categoryAccessControl, "Role deleted"),
+	"clusterroles.update":                        kind(categoryAccessControl, "Role changed"),
+	"clusterroles.patch":                         kind(categoryAccessControl, "Role changed"),
 	"secrets.get":                                kind(categorySecrets, "Secret read"),
 	"secrets.list":                               kind(categorySecrets, "Secrets listed"),
 	"secrets.watch":                              kind(categorySecrets, "Secrets watched"),
@@ -253,12 +259,12 @@ var builtinCatalogue = map[string]eventKind{
 	"secrets.update":                             kind(categorySecrets, "Secret changed"),
 	"secrets.patch":                              kind(categorySecrets, "Secret changed"),
 	"secrets.delete":                             kind(categorySecrets, "Secret deleted"),
-	"pods/exec.create":                           kind(categoryWorkloads, "Pod exec"),
-	"pods/attach.create":                         kind(categoryWorkloads, "Pod attach"),
-	"pods/portforward.create":                    kind(categoryWorkloads, "Pod port-forward"),
-	"serviceaccounts/token.create":               kind(categoryAuthentication, "Token issued"),
+	"pods/exec.create":                           kind(categoryInfrastructure, "Pod exec"),
+	"pods/attach.create":                         kind(categoryInfrastructure, "Pod attach"),
+	"pods/portforward.create":                    kind(categoryInfrastructure, "Pod port-forward"),
+	"serviceaccounts/token.create":               kind(categoryAccessControl, "Token issued"),
 	"tokenreviews.create":                        kind(categoryAuthentication, "Token reviewed"),
-	"certificatesigningrequests/approval.update": kind(categoryAuthentication, "Certificate approved"),
+	"certificatesigningrequests/approval.update": kind(categoryAccessControl, "Certificate approved"),
 
 	// Keycloak user events (types) and admin events (<resourceType>.<operationType>).
 	"LOGIN":                      login(),
@@ -284,16 +290,16 @@ var builtinCatalogue = map[string]eventKind{
 	"USER.UPDATE":                kind(categoryUsers, "User updated"),
 	"USER.DELETE":                kind(categoryUsers, "User deleted"),
 	"USER.ACTION":                kind(categoryUsers, "User action"),
-	"REALM_ROLE_MAPPING.CREATE":  kind(categoryRoles, "Role granted"),
-	"REALM_ROLE_MAPPING.DELETE":  kind(categoryRoles, "Role revoked"),
-	"CLIENT_ROLE_MAPPING.CREATE": kind(categoryRoles, "Role granted"),
-	"CLIENT_ROLE_MAPPING.DELETE": kind(categoryRoles, "Role revoked"),
-	"REALM_ROLE.CREATE":          kind(categoryRoles, "Role created"),
-	"REALM_ROLE.DELETE":          kind(categoryRoles, "Role deleted"),
-	"GROUP_MEMBERSHIP.CREATE":    kind(categoryGroups, "Group member added"),
-	"GROUP_MEMBERSHIP.DELETE":    kind(categoryGroups, "Group member removed"),
-	"GROUP.CREATE":               kind(categoryGroups, "Group created"),
-	"GROUP.DELETE":               kind(categoryGroups, "Group deleted"),
+	"REALM_ROLE_MAPPING.CREATE":  kind(categoryAccessControl, "Role granted"),
+	"REALM_ROLE_MAPPING.DELETE":  kind(categoryAccessControl, "Role revoked"),
+	"CLIENT_ROLE_MAPPING.CREATE": kind(categoryAccessControl, "Role granted"),
+	"CLIENT_ROLE_MAPPING.DELETE": kind(categoryAccessControl, "Role revoked"),
+	"REALM_ROLE.CREATE":          kind(categoryAccessControl, "Role created"),
+	"REALM_ROLE.DELETE":          kind(categoryAccessControl, "Role deleted"),
+	"GROUP_MEMBERSHIP.CREATE":    kind(categoryAccessControl, "Group member added"),
+	"GROUP_MEMBERSHIP.DELETE":    kind(categoryAccessControl, "Group member removed"),
+	"GROUP.CREATE":               kind(categoryAccessControl, "Group created"),
+	"GROUP.DELETE":               kind(categoryAccessControl, "Group deleted"),
 	"REALM.UPDATE":               kind(categorySettings, "Settings changed"),
 	"CLIENT.CREATE":              kind(categorySettings, "Client created"),
 	"CLIENT.UPDATE":              kind(categorySettings, "Client changed"),
@@ -302,25 +308,167 @@ var builtinCatalogue = map[string]eventKind{
 	"IDENTITY_PROVIDER.CREATE":   kind(categorySettings, "Identity provider created"),
 	"IDENTITY_PROVIDER.UPDATE":   kind(categorySettings, "Identity provider changed"),
 	"IDENTITY_PROVIDER.DELETE":   kind(categorySettings, "Identity provider deleted"),
+
+	// More GitHub audit log actions.
+	"repo.create":                          kind(categoryContent, "Repository created"),
+	"repo.destroy":                         kind(categoryContent, "Repository deleted"),
+	"repo.archived":                        kind(categoryContent, "Repository archived"),
+	"repo.unarchived":                      kind(categoryContent, "Repository unarchived"),
+	"repo.rename":                          kind(categoryContent, "Repository renamed"),
+	"repo.transfer":                        kind(categoryContent, "Repository transferred"),
+	"repo.access":                          kind(categorySettings, "Repository visibility changed"),
+	"repo.add_member":                      kind(categoryAccessControl, "Repository access granted"),
+	"repo.remove_member":                   kind(categoryAccessControl, "Repository access revoked"),
+	"git.clone":                            kind(categoryContent, "Repository cloned"),
+	"git.fetch":                            kind(categoryContent, "Repository fetched"),
+	"git.push":                             kind(categoryContent, "Repository pushed"),
+	"protected_branch.create":              kind(categorySettings, "Branch protection created"),
+	"protected_branch.destroy":             kind(categorySettings, "Branch protection removed"),
+	"protected_branch.update":              kind(categorySettings, "Branch protection changed"),
+	"org.cancel_invitation":                kind(categoryUsers, "Invitation cancelled"),
+	"org.remove_outside_collaborator":      kind(categoryUsers, "Outside collaborator removed"),
+	"org.block_user":                       kind(categoryUsers, "User blocked"),
+	"org.unblock_user":                     kind(categoryUsers, "User unblocked"),
+	"hook.create":                          kind(categorySettings, "Webhook created"),
+	"hook.destroy":                         kind(categorySettings, "Webhook deleted"),
+	"hook.config_changed":                  kind(categorySettings, "Webhook changed"),
+	"audit_log_streaming.create":           kind(categorySettings, "Audit log streaming created"),
+	"audit_log_streaming.update":           kind(categorySettings, "Audit log streaming changed"),
+	"audit_log_streaming.destroy":          kind(categorySettings, "Audit log streaming deleted"),
+	"oauth_application.create":             kind(categoryAccessControl, "OAuth app created"),
+	"oauth_authorization.create":           kind(categoryAccessControl, "OAuth app authorized"),
+	"oauth_authorization.destroy":          kind(categoryAccessControl, "OAuth app authorization revoked"),
+	"personal_access_token.access_granted": kind(categoryAccessControl, "Access token approved"),
+	"personal_access_token.access_revoked": kind(categoryAccessControl, "Access token revoked"),
+
+	// More AWS CloudTrail event names.
+	"GetFederationToken":  kind(categoryAuthentication, "Session token issued"),
+	"CreateGroup":         kind(categoryAccessControl, "Group created"),
+	"DeleteGroup":         kind(categoryAccessControl, "Group deleted"),
+	"CreatePolicy":        kind(categoryAccessControl, "Policy created"),
+	"DeletePolicy":        kind(categoryAccessControl, "Policy deleted"),
+	"CreatePolicyVersion": kind(categoryAccessControl, "Policy changed"),
+	"CreateTrail":         kind(categorySettings, "Audit trail created"),
+	"PutEventSelectors":   kind(categorySettings, "Audit trail changed"),
+	"PutInsightSelectors": kind(categorySettings, "Audit trail changed"),
+	"CreateSecret":        kind(categorySecrets, "Secret created"),
+	"PutSecretValue":      kind(categorySecrets, "Secret changed"),
+	"UpdateSecret":        kind(categorySecrets, "Secret changed"),
+	"DeleteSecret":        kind(categorySecrets, "Secret deleted"),
+	"CreateKey":           kind(categorySecrets, "Key created"),
+	"DisableKey":          kind(categorySecrets, "Key disabled"),
+	"ScheduleKeyDeletion": kind(categorySecrets, "Key deletion scheduled"),
+	"CreateKeyPair":       kind(categoryInfrastructure, "Key pair created"),
+	"ImportKeyPair":       kind(categoryInfrastructure, "Key pair imported"),
+	"DeleteKeyPair":       kind(categoryInfrastructure, "Key pair deleted"),
+	"PutObject":           kind(categoryInfrastructure, "Object uploaded"),
+	"Decrypt":             kind(categorySecrets, "Data decrypted"),
+	"Encrypt":             kind(categorySecrets, "Data encrypted"),
+	"GenerateDataKey":     kind(categorySecrets, "Data key generated"),
+
+	// Google Cloud Audit Logs method names.
+	"SetIamPolicy": kind(categoryAccessControl, "IAM policy changed"),
+	"google.iam.admin.v1.CreateServiceAccount":                               kind(categoryAccessControl, "Service account created"),
+	"google.iam.admin.v1.DeleteServiceAccount":                               kind(categoryAccessControl, "Service account deleted"),
+	"google.iam.admin.v1.CreateServiceAccountKey":                            kind(categoryAuthentication, "Access key created"),
+	"google.iam.admin.v1.DeleteServiceAccountKey":                            kind(categoryAuthentication, "Access key deleted"),
+	"google.iam.admin.v1.CreateRole":                                         kind(categoryAccessControl, "Role created"),
+	"google.iam.admin.v1.UpdateRole":                                         kind(categoryAccessControl, "Role changed"),
+	"google.iam.admin.v1.DeleteRole":                                         kind(categoryAccessControl, "Role deleted"),
+	"google.cloud.secretmanager.v1.SecretManagerService.AccessSecretVersion": kind(categorySecrets, "Secret read"),
+	"google.cloud.secretmanager.v1.SecretManagerService.AddSecretVersion":    kind(categorySecrets, "Secret changed"),
+	"google.cloud.secretmanager.v1.SecretManagerService.CreateSecret":        kind(categorySecrets, "Secret created"),
+	"google.cloud.secretmanager.v1.SecretManagerService.DeleteSecret":        kind(categorySecrets, "Secret deleted"),
+	"google.logging.v2.ConfigServiceV2.UpdateSink":                           kind(categorySettings, "Log sink changed"),
+	"google.logging.v2.ConfigServiceV2.DeleteSink":                           kind(categorySettings, "Log sink deleted"),
+	"google.login.LoginService.loginSuccess":                                 login(),
+	"google.login.LoginService.loginFailure":                                 loginFailed(),
+
+	// Microsoft Entra ID sign-in logs; Azure operations are matched without regard to case,
+	// in azureKinds.
+	"Sign-in activity": login(),
 }
 
-// builtinPrefixes cover families of names; longest prefix wins.
+// builtinPrefixes cover families of names; longest prefix wins. Their categories are weak:
+// a profile that knows better (the Kubernetes resource, the CloudTrail service) overrides them.
 var builtinPrefixes = []prefixRule{
-	{prefix: "user.mfa.factor.", kind: kind(categoryAuthentication, "")},
-	{prefix: "user.authentication.", kind: kind(categoryAuthentication, "")},
-	{prefix: "user.session.", kind: kind(categoryAuthentication, "")},
-	{prefix: "user.lifecycle.", kind: kind(categoryUsers, "")},
-	{prefix: "user.account.", kind: kind(categoryUsers, "")},
-	{prefix: "policy.", kind: kind(categorySettings, "")},
+	// Semantic conventions and the product's own events.
 	{prefix: "course.", kind: kind(categoryCourses, "")},
 	{prefix: "module.", kind: kind(categoryCourses, "")},
+	{prefix: "lesson.", kind: kind(categoryCourses, "")},
 	{prefix: "team.", kind: kind(categoryTeams, "")},
-	{prefix: "export.", kind: kind(categoryExports, "")},
+	{prefix: "export.", kind: kind(categoryContent, "")},
+	{prefix: "content.", kind: kind(categoryContent, "")},
 	{prefix: "settings.", kind: kind(categorySettings, "")},
 	{prefix: "secrets.", kind: kind(categorySecrets, "")},
+	{prefix: "role.", kind: kind(categoryAccessControl, "")},
+	{prefix: "permission.", kind: kind(categoryAccessControl, "")},
+	// Audit-of-audit events ("audit_log.export_requested").
+	{prefix: "audit_log.", kind: kind(categoryAuditLog, "")},
+	// Okta System Log families.
+	{prefix: "user.mfa.", kind: kind(categoryAuthentication, "")},
+	{prefix: "user.authentication.", kind: kind(categoryAuthentication, "")},
+	{prefix: "user.session.", kind: kind(categoryAuthentication, "")},
+	{prefix: "user.credential.", kind: kind(categoryAuthentication, "")},
+	{prefix: "user.lifecycle.", kind: kind(categoryUsers, "")},
+	{prefix: "user.account.", kind: kind(categoryUsers, "")},
+	{prefix: "group.", kind: kind(categoryAccessControl, "")},
+	{prefix: "application.user_membership.", kind: kind(categoryAccessControl, "")},
+	{prefix: "application.", kind: kind(categorySettings, "")},
+	{prefix: "app.oauth2.", kind: kind(categoryAuthentication, "")},
+	{prefix: "policy.", kind: kind(categorySettings, "")},
+	{prefix: "system.", kind: kind(categorySettings, "")},
+	{prefix: "zone.", kind: kind(categorySettings, "")},
+	// GitHub audit log categories.
+	{prefix: "org.", kind: kind(categorySettings, "")},
+	{prefix: "business.", kind: kind(categorySettings, "")},
+	{prefix: "audit_log_streaming.", kind: kind(categorySettings, "")},
+	{prefix: "protected_branch.", kind: kind(categorySettings, "")},
+	{prefix: "repository_ruleset.", kind: kind(categorySettings, "")},
+	{prefix: "hook.", kind: kind(categorySettings, "")},
+	{prefix: "environment.", kind: kind(categorySettings, "")},
+	{prefix: "repo.", kind: kind(categoryContent, "")},
+	{prefix: "git.", kind: kind(categoryContent, "")},
+	{prefix: "repository.", kind: kind(categoryContent, "")},
+	{prefix: "pull_request.", kind: kind(categoryContent, "")},
+	{prefix: "migration.", kind: kind(categoryContent, "")},
+	{prefix: "oauth_application.", kind: kind(categoryAccessControl, "")},
+	{prefix: "oauth_access.", kind: kind(categoryAccessControl, "")},
+	{prefix: "oauth_authorization.", kind: kind(categoryAccessControl, "")},
+	{prefix: "personal_access_token.", kind: kind(categoryAccessControl, "")},
+	{prefix: "integration_installation.", kind: kind(categoryAccessControl, "")},
+	{prefix: "public_key.", kind: kind(categoryAccessControl, "")},
+	{prefix: "two_factor_authentication.", kind: kind(categoryAuthentication, "")},
+	{prefix: "workflows.", kind: kind(categoryInfrastructure, "")},
 }
 
-func init() { sortPrefixes(builtinPrefixes) }
+func init() {
+	for i := range builtinPrefixes {
+		builtinPrefixes[i].kind.weak = true
+	}
+	sortPrefixes(builtinPrefixes)
+}
+
+// azureKinds are Azure Resource Manager operations, matched without regard to case: the
+// diagnostic export spells them in upper case, the REST API in mixed case.
+var azureKinds = []struct {
+	name string
+	kind eventKind
+}{
+	{"Microsoft.Authorization/roleAssignments/write", kind(categoryAccessControl, "Role granted")},
+	{"Microsoft.Authorization/roleAssignments/delete", kind(categoryAccessControl, "Role revoked")},
+	{"Microsoft.Authorization/roleDefinitions/write", kind(categoryAccessControl, "Role changed")},
+	{"Microsoft.Authorization/roleDefinitions/delete", kind(categoryAccessControl, "Role deleted")},
+	{"Microsoft.Authorization/policyAssignments/write", kind(categorySettings, "Policy assigned")},
+	{"Microsoft.Authorization/policyAssignments/delete", kind(categorySettings, "Policy unassigned")},
+	{"Microsoft.Authorization/locks/write", kind(categorySettings, "Resource lock changed")},
+	{"Microsoft.Authorization/locks/delete", kind(categorySettings, "Resource lock deleted")},
+	{"Microsoft.Insights/diagnosticSettings/write", kind(categorySettings, "Diagnostic settings changed")},
+	{"Microsoft.Insights/diagnosticSettings/delete", kind(categorySettings, "Diagnostic settings deleted")},
+	{"Microsoft.KeyVault/vaults/write", kind(categorySecrets, "Key vault changed")},
+	{"Microsoft.KeyVault/vaults/delete", kind(categorySecrets, "Key vault deleted")},
+	{"Microsoft.KeyVault/vaults/accessPolicies/write", kind(categoryAccessControl, "Key vault access changed")},
+}
 
 type prefixRule struct {
 	prefix string
@@ -336,7 +484,8 @@ type globRule struct {
 const maxCachedNames = 4096
 
 // catalogue resolves event names. Names found in resolved cost one map lookup; others are
-// resolved once through prefixes, globs and derivation, then cached (bounded).
+// resolved once through prefixes, globs and derivation, then cached (bounded). Every kind it
+// returns is complete: summary, failure summary and source are filled in once, not per record.
 type catalogue struct {
 	resolved     map[string]eventKind
 	userExact    map[string]eventKind
@@ -368,10 +517,10 @@ func newCatalogue(entries []CatalogueEntry) *catalogue {
 		if uk, ok := c.userRule(name); ok {
 			k = uk
 		}
-		c.resolved[name] = k
+		c.resolved[name] = fill(name, k)
 	}
 	for name, k := range c.userExact {
-		c.resolved[name] = k
+		c.resolved[name] = fill(name, k)
 	}
 	return c
 }
@@ -398,11 +547,10 @@ func (c *catalogue) userRule(name string) (eventKind, bool) {
 	return eventKind{}, false
 }
 
-// lookup returns the kind of event name, with empty category and summary filled from the name
-// where it can be derived.
+// lookup returns the kind of event name.
 func (c *catalogue) lookup(name string) eventKind {
 	if k, ok := c.resolved[name]; ok {
-		return c.fill(name, k)
+		return k
 	}
 	if v, ok := c.cache.Load(name); ok {
 		return v.(eventKind)
@@ -416,57 +564,300 @@ func (c *catalogue) lookup(name string) eventKind {
 	return k
 }
 
-func (c *catalogue) fill(name string, k eventKind) eventKind {
-	if k.category != "" && k.summary != "" {
-		return k
-	}
+// fill completes k from the name: a summary derived from it when k has none, the failure
+// summary, and the source's grouping.
+func fill(name string, k eventKind) eventKind {
 	d := deriveKind(name)
-	if k.category == "" {
-		k.category = d.category
-	}
 	if k.summary == "" {
 		k.summary = d.summary
+	}
+	if k.source == "" {
+		k.source = d.source
+	}
+	if k.failureSummary == "" && k.outcome != audit.OutcomeFailure {
+		k.failureSummary = failedSummary(k.summary)
 	}
 	return k
 }
 
 func (c *catalogue) resolve(name string) eventKind {
 	if k, ok := c.userRule(name); ok {
-		return c.fill(name, k)
+		return fill(name, k)
 	}
-	// Keycloak reports failures as <TYPE>_ERROR; unknown error types read like their base.
+	// Keycloak reports failures as <TYPE>_ERROR; error types read as their base failed.
 	if base, ok := strings.CutSuffix(name, "_ERROR"); ok && base != "" {
 		if k, ok := c.resolved[base]; ok {
-			k = c.fill(base, k)
 			if k.failureSummary != "" {
 				k.summary = k.failureSummary
-			} else {
-				k.summary += " failed"
 			}
 			k.failureSummary = ""
 			k.outcome = audit.OutcomeFailure
 			return k
 		}
+		if !strings.Contains(name, ".") {
+			d := deriveKind(base)
+			return eventKind{summary: failedSummary(d.summary), source: d.source, outcome: audit.OutcomeFailure}
+		}
+	}
+	if isAzureOperation(name) {
+		for _, a := range azureKinds {
+			if strings.EqualFold(a.name, name) {
+				return fill(name, a.kind)
+			}
+		}
+	}
+	// A secret anywhere in the name (GitHub "repo.create_actions_secret", CloudTrail
+	// "GetSecretValue") is about secrets, whatever the family.
+	if containsFold(name, "secret") {
+		return fill(name, eventKind{category: categorySecrets, weak: true})
 	}
 	for _, p := range builtinPrefixes {
 		if strings.HasPrefix(name, p.prefix) {
-			return c.fill(name, p.kind)
+			return fill(name, p.kind)
 		}
 	}
-	return deriveKind(name)
+	return fill(name, eventKind{})
 }
 
-// deriveKind reads a category and a summary from the name itself: "repo.create" is category
-// "Repo", summary "Create"; a name without a dot ("ConsoleLogin") gives only a summary.
+// deriveKind reads a summary and the source's grouping from a name, never a category: a name
+// the catalogue does not know says nothing reliable about the section of the product.
+//   - "<group>.<action>" (GitHub, Okta, Kubernetes, Keycloak admin events): the group is the
+//     source ("repo.create" -> "Repo"), the action the summary ("Repository created" comes
+//     from the catalogue; "deployments.patch" -> "Deployment patched").
+//   - "<Verb><Object>" (CloudTrail, Google Cloud): "CreateBucket" -> "Bucket created".
+//   - Azure "<Provider>/<type>/<verb>": the provider is the source.
 func deriveKind(name string) eventKind {
 	if name == "" {
 		return eventKind{}
 	}
-	head, rest, ok := strings.Cut(name, ".")
-	if !ok || head == "" || rest == "" {
-		return eventKind{summary: humanize(name)}
+	if isAzureOperation(name) {
+		return deriveAzure(name)
 	}
-	return eventKind{category: humanize(head), summary: humanize(rest)}
+	head, rest, dotted := strings.Cut(name, ".")
+	if !dotted || head == "" || rest == "" {
+		return eventKind{summary: deriveSummary("", name)}
+	}
+	source := head
+	if i := strings.IndexByte(source, '/'); i > 0 {
+		// A Kubernetes subresource ("pods/exec") belongs to its resource.
+		source = source[:i]
+	}
+	return eventKind{source: humanize(source), summary: deriveSummary(head, rest)}
+}
+
+// deriveSummary phrases the action part of a name: a leading verb becomes a participle after
+// its object ("add_member" -> "Member added", "CreateServiceAccountKey" -> "Service account
+// key created"; a bare verb takes the group as object). Long dotted names are read from their
+// last segments ("v1.compute.instances.insert" -> "Instance created").
+func deriveSummary(head, rest string) string {
+	tail, owner := rest, head
+	if i := strings.LastIndexByte(rest, '.'); i >= 0 {
+		last, prev := rest[i+1:], rest[:i]
+		if j := strings.LastIndexByte(prev, '.'); j >= 0 {
+			prev = prev[j+1:]
+		}
+		if !hasUpperLower(last) {
+			if p, ok := participles[strings.ToLower(last)]; ok && prev != "" {
+				return humanize(singular(prev)) + " " + p
+			}
+			return humanize(prev + " " + last)
+		}
+		// "…SqlInstancesService.Delete": the service names what a bare verb acts on.
+		tail, owner = last, strings.TrimSuffix(prev, "Service")
+	}
+	if verb, object, ok := leadingVerb(tail); ok {
+		switch {
+		case object != "":
+			return humanize(object) + " " + verb
+		case owner != "":
+			return humanize(singular(owner)) + " " + verb
+		}
+	}
+	// "certificate.issued": the group and what happened to it.
+	if owner != "" && endsWithParticiple(tail) && strings.IndexAny(tail, "_-") < 0 && !hasUpperLower(tail) {
+		return humanize(singular(owner) + " " + strings.ToLower(tail))
+	}
+	return humanize(tail)
+}
+
+// leadingVerb splits "add_member", "CreateBucket" or "UPDATE" into a participle and the rest.
+func leadingVerb(s string) (participle, object string, ok bool) {
+	word, object := s, ""
+	if i := strings.IndexAny(s, "_-"); i > 0 {
+		word, object = s[:i], s[i+1:]
+	} else if hasUpperLower(s) {
+		for i := 1; i < len(s); i++ {
+			if c := s[i]; c >= 'A' && c <= 'Z' {
+				word, object = s[:i], s[i:]
+				break
+			}
+		}
+	}
+	participle, ok = participles[strings.ToLower(word)]
+	// "export_requested" is an object and a participle already, not a verb and its object.
+	if ok && object != "" && endsWithParticiple(object) {
+		return "", "", false
+	}
+	return participle, object, ok
+}
+
+// endsWithParticiple reports whether the last word of an identifier ends in "ed".
+func endsWithParticiple(s string) bool {
+	n := len(s)
+	return n >= 2 && s[n-2]|0x20 == 'e' && s[n-1]|0x20 == 'd'
+}
+
+// participles phrase the verbs of event names as the summary's last word.
+var participles = map[string]string{
+	"create": "created", "insert": "created", "delete": "deleted", "destroy": "deleted",
+	"deletecollection": "deleted", "remove": "removed", "add": "added", "update": "updated",
+	"patch": "patched", "modify": "changed", "change": "changed", "edit": "changed",
+	"write": "changed", "upsert": "changed", "get": "read", "read": "read", "list": "listed",
+	"watch": "watched", "describe": "described", "enable": "enabled", "disable": "disabled",
+	"rename": "renamed", "archive": "archived", "unarchive": "unarchived", "set": "set",
+	"put": "set", "attach": "attached", "detach": "detached", "grant": "granted",
+	"revoke": "revoked", "invite": "invited", "approve": "approved", "reject": "rejected",
+	"start": "started", "stop": "stopped", "restart": "restarted", "terminate": "terminated",
+	"reboot": "rebooted", "import": "imported", "export": "exported", "upload": "uploaded",
+	"download": "downloaded", "clone": "cloned", "push": "pushed", "fetch": "fetched",
+	"transfer": "transferred", "publish": "published", "suspend": "suspended",
+	"unsuspend": "unsuspended", "activate": "activated", "deactivate": "deactivated",
+	"lock": "locked", "unlock": "unlocked", "reset": "reset", "assign": "assigned",
+	"unassign": "unassigned", "enroll": "enrolled", "verify": "verified", "promote": "promoted",
+	"demote": "demoted", "block": "blocked", "unblock": "unblocked", "cancel": "cancelled",
+	"tag": "tagged", "untag": "untagged", "schedule": "scheduled", "issue": "issued",
+	"request": "requested",
+}
+
+// failureNouns turn a summary's participle into the noun of its failure summary:
+// "Permission granted" fails as "Permission grant failed".
+var failureNouns = map[string]string{
+	"created": "creation", "deleted": "deletion", "removed": "removal", "added": "addition",
+	"updated": "update", "patched": "patch", "changed": "change", "read": "read",
+	"listed": "listing", "watched": "watch", "described": "description", "enabled": "enabling",
+	"disabled": "disabling", "renamed": "rename", "archived": "archiving",
+	"unarchived": "unarchiving", "set": "change", "attached": "attachment",
+	"detached": "detachment", "granted": "grant", "revoked": "revocation", "invited": "invitation",
+	"approved": "approval", "rejected": "rejection", "started": "start", "stopped": "stop",
+	"restarted": "restart", "terminated": "termination", "rebooted": "reboot", "imported": "import",
+	"exported": "export", "uploaded": "upload", "downloaded": "download", "cloned": "clone",
+	"pushed": "push", "fetched": "fetch", "transferred": "transfer", "published": "publication",
+	"suspended": "suspension", "unsuspended": "unsuspension", "activated": "activation",
+	"deactivated": "deactivation", "locked": "lock", "unlocked": "unlock", "reset": "reset",
+	"assigned": "assignment", "unassigned": "unassignment", "enrolled": "enrolment",
+	"unenrolled": "unenrolment", "verified": "verification", "promoted": "promotion",
+	"demoted": "demotion", "blocked": "block", "unblocked": "unblock", "cancelled": "cancellation",
+	"tagged": "tagging", "untagged": "untagging", "scheduled": "scheduling", "issued": "issue",
+	"assumed": "assumption", "requested": "request", "completed": "completion",
+	"registered": "registration", "reviewed": "review", "authorized": "authorization",
+	"overridden": "override", "decrypted": "decryption", "encrypted": "encryption",
+	"generated": "generation", "logged": "logging",
+	"exceeded": "", "detected": "", "failed": "", "denied": "",
+}
+
+// failedSummary phrases the failure of a summary: "Permission granted" -> "Permission grant
+// failed", "User created" -> "User creation failed", "Logout" -> "Logout failed". A summary
+// that already says something went wrong ("Rate limit exceeded") stays as it is.
+func failedSummary(s string) string {
+	if s == "" {
+		return ""
+	}
+	last, before := s, ""
+	if i := strings.LastIndexByte(s, ' '); i >= 0 {
+		last, before = s[i+1:], s[:i+1]
+	}
+	noun, ok := failureNouns[strings.ToLower(last)]
+	switch {
+	case ok && noun == "":
+		return s
+	case ok && before != "":
+		return before + noun + " failed"
+	default:
+		return s + " failed"
+	}
+}
+
+// isAzureOperation reports an Azure Resource Manager operation name
+// ("MICROSOFT.AUTHORIZATION/ROLEASSIGNMENTS/WRITE"): a dotted provider, then a path.
+func isAzureOperation(name string) bool {
+	provider, rest, ok := strings.Cut(name, "/")
+	return ok && rest != "" && strings.IndexByte(provider, '.') > 0 && len(provider) > len("microsoft.") &&
+		strings.EqualFold(provider[:len("microsoft.")], "microsoft.")
+}
+
+// deriveAzure phrases an Azure operation: "<Provider>/<types…>/<verb>", where the verb is
+// read, write, delete or action (with the action's name before it).
+func deriveAzure(name string) eventKind {
+	segs := strings.Split(name, "/")
+	provider := segs[0][len("microsoft."):]
+	k := eventKind{source: humanize(provider)}
+	verb := segs[len(segs)-1]
+	if len(segs) < 3 {
+		k.summary = humanize(verb)
+		return k
+	}
+	object := segs[len(segs)-2]
+	switch strings.ToLower(verb) {
+	case "write":
+		k.summary = humanize(singular(object)) + " changed"
+	case "delete":
+		k.summary = humanize(singular(object)) + " deleted"
+	case "read":
+		k.summary = humanize(singular(object)) + " read"
+	case "action":
+		if len(segs) >= 4 {
+			k.summary = humanize(singular(segs[len(segs)-3]) + " " + object)
+		} else {
+			k.summary = humanize(object)
+		}
+	default:
+		k.summary = humanize(object + " " + verb)
+	}
+	return k
+}
+
+// singular drops an English plural ending, as resource names carry ("deployments",
+// "policies", "ingresses"), whatever the case.
+func singular(s string) string {
+	n := len(s)
+	lower := func(i int) byte { return s[i] | 0x20 }
+	switch {
+	case n > 3 && lower(n-3) == 'i' && lower(n-2) == 'e' && lower(n-1) == 's':
+		if s[n-1] == 'S' {
+			return s[:n-3] + "Y"
+		}
+		return s[:n-3] + "y"
+	case n > 4 && lower(n-2) == 'e' && lower(n-1) == 's' &&
+		(lower(n-3) == 'x' || (lower(n-4) == 's' && lower(n-3) == 's') || (lower(n-3) == 'h' && (lower(n-4) == 's' || lower(n-4) == 'c'))):
+		return s[:n-2]
+	case n > 2 && lower(n-1) == 's' && lower(n-2) != 's' && lower(n-2) != 'u':
+		return s[:n-1]
+	}
+	return s
+}
+
+func hasUpperLower(s string) bool {
+	upper, lower := false, false
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		upper = upper || (c >= 'A' && c <= 'Z')
+		lower = lower || (c >= 'a' && c <= 'z')
+	}
+	return upper && lower
+}
+
+// containsFold reports whether s contains the lower-case ASCII word sub, in any case.
+func containsFold(s, sub string) bool {
+	for i := 0; i+len(sub) <= len(s); i++ {
+		j := 0
+		for j < len(sub) && s[i+j]|0x20 == sub[j] {
+			j++
+		}
+		if j == len(sub) {
+			return true
+		}
+	}
+	return false
 }
 
 // humanize turns an identifier ("add_member", "session.start", "AttachUserPolicy",

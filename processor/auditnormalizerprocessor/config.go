@@ -22,12 +22,21 @@ const (
 // Config is the configuration of the audit_normalizer processor.
 type Config struct {
 	// Profile pins the source profile for every record: "auto" (the default) detects it per
-	// record, or one of otel, okta, github, kubernetes, cloudtrail, keycloak, generic. A record
+	// record, or one of otel, okta, github, kubernetes, cloudtrail, keycloak, gcp, azure,
+	// generic. A record
 	// attribute audit.source naming a known profile takes precedence over both.
 	Profile string `mapstructure:"profile"`
 	// DefaultTenant is the tenant of events that name none. Default "default".
 	DefaultTenant string `mapstructure:"default_tenant"`
-	// QuarantineTenant receives events whose tenant id Loki would refuse. Default "quarantine".
+	// TrustPayloadTenant lets records without an authenticated identity name their own tenant
+	// (resource or record attributes, or the source's tenant field). Without it, such records
+	// may name only default_tenant; any other claim goes to the quarantine tenant. A sender
+	// authenticated by audit_auth (or a webhook endpoint bound to a tenant) may always name
+	// the tenants its identity allows, and no others. Default false: trusting payloads is right
+	// only for a loopback demo.
+	TrustPayloadTenant bool `mapstructure:"trust_payload_tenant"`
+	// QuarantineTenant receives events whose tenant id Loki would refuse, or that name a
+	// tenant their sender may not write. Default "quarantine".
 	QuarantineTenant string `mapstructure:"quarantine_tenant"`
 	// TenantResourceAttributes are resource attribute keys read for the tenant, first match
 	// wins. Default ["tenant.id", "audit.tenant"].
@@ -35,8 +44,8 @@ type Config struct {
 	// TenantAttributes are log record attribute keys read for the tenant when no resource
 	// attribute names one. Default ["tenant.id", "audit.tenant"].
 	TenantAttributes []string `mapstructure:"tenant_attributes"`
-	// FallbackCategory is the category of events whose name is unknown and from which no
-	// category can be derived. Default "Other".
+	// FallbackCategory is the category of events that neither the catalogue nor the source's
+	// profile can place in a category. Default "Other".
 	FallbackCategory string `mapstructure:"fallback_category"`
 	// Catalogue extends and overrides the built-in event catalogue. Entries are tried in the
 	// order exact name, longest prefix, glob (in configuration order), then the built-in
@@ -60,7 +69,8 @@ type CatalogueEntry struct {
 	// Glob matches event names with wildcards: * any run of characters (dots and slashes
 	// included), ? exactly one character ("team.*_changed").
 	Glob string `mapstructure:"glob"`
-	// Category is the section of the product ("Courses"). Required.
+	// Category is the section of the product ("Courses"). Required. It may be one of the
+	// built-in set (audit.BuiltinCategories) or a category of the operator's own.
 	Category string `mapstructure:"category"`
 	// Summary is the kind of change ("Course completed"). Empty derives it from the event name.
 	Summary string `mapstructure:"summary"`
@@ -102,8 +112,11 @@ type GenericConfig struct {
 	EventID string `mapstructure:"event_id"`
 	// Time is the path of the event time.
 	Time string `mapstructure:"time"`
-	// TimeFormat is auto (RFC 3339 strings, numbers as milliseconds), rfc3339, unix_s,
-	// unix_ms or unix_ns. Default auto.
+	// TimeFormat is auto, rfc3339, unix_s, unix_ms or unix_ns. Default auto. Every value
+	// reads RFC 3339 strings and epoch numbers alike: an epoch's unit is told by its
+	// magnitude (plausible times in seconds, milliseconds, microseconds and nanoseconds do not
+	// overlap), so that a producer that switches units is still read right. The setting is
+	// kept to document the producer's format.
 	TimeFormat string `mapstructure:"time_format"`
 }
 

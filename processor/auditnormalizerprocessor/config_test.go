@@ -8,15 +8,12 @@ import (
 	"github.com/stretchr/testify/require"
 	"go.opentelemetry.io/collector/component"
 	"go.opentelemetry.io/collector/confmap"
-	"go.opentelemetry.io/collector/confmap/confmaptest"
 
+	"github.com/otelcol-audit/otelcol-audit/internal/testharness"
 	"github.com/otelcol-audit/otelcol-audit/processor/auditnormalizerprocessor/internal/metadata"
 )
 
 func TestLoadConfig(t *testing.T) {
-	cm, err := confmaptest.LoadConf(filepath.Join("testdata", "config.yaml"))
-	require.NoError(t, err)
-
 	tests := []struct {
 		id       component.ID
 		expected *Config
@@ -59,11 +56,8 @@ func TestLoadConfig(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.id.String(), func(t *testing.T) {
-			sub, err := cm.Sub(tt.id.String())
+			cfg, err := testharness.LoadConfig[*Config](t, NewFactory(), "testdata/config.yaml", tt.id)
 			require.NoError(t, err)
-			cfg := createDefaultConfig()
-			require.NoError(t, sub.Unmarshal(cfg))
-			require.NoError(t, confmap.Validate(cfg))
 			assert.Equal(t, tt.expected, cfg)
 		})
 	}
@@ -85,15 +79,7 @@ func TestInvalidConfig(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.file, func(t *testing.T) {
-			cm, err := confmaptest.LoadConf(filepath.Join("testdata", tt.file))
-			require.NoError(t, err)
-			sub, err := cm.Sub(metadata.Type.String())
-			require.NoError(t, err)
-			cfg := createDefaultConfig()
-			err = sub.Unmarshal(cfg)
-			if err == nil {
-				err = confmap.Validate(cfg)
-			}
+			_, err := testharness.LoadConfig[*Config](t, NewFactory(), filepath.Join("testdata", tt.file), component.NewID(metadata.Type))
 			require.Error(t, err)
 			assert.Contains(t, err.Error(), tt.wantErr)
 		})

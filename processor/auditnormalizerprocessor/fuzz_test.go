@@ -33,8 +33,11 @@ func FuzzNormalize(f *testing.F) {
 	f.Add([]byte(`{"auditID":"x","verb":"get","stageTimestamp":"9999-99-99"}`), uint8(1), "")
 	f.Add([]byte(`{"Records":[{"eventName":"ConsoleLogin"}]}`), uint8(0), "cloudtrail")
 	f.Add([]byte("\u202e\x00plain"), uint8(3), "otel")
+	f.Add([]byte(`2026-11-30 10:00:00,123 WARN [org.keycloak.events] (t-1) type=LOGIN_ERROR, realmId=acme, userId=null, consent='a, b', username="x`), uint8(0), "")
+	f.Add([]byte(`{"records":[{"category":"kube-audit","properties":{"log":"{\"auditID\":\"a\",\"verb\":\"get\"}"}}]}`), uint8(0), "")
+	f.Add([]byte(`{"message":{"data":"eyJpbnNlcnRJZCI6MX0=","messageId":"1"},"subscription":"s"}`), uint8(1), "gcp")
 
-	cfg := createDefaultConfig().(*Config)
+	cfg := mappingConfig()
 	cfg.Generic.EventName = "type"
 	// One processor for all runs: building one per input makes minimisation crawl.
 	sink := new(consumertest.LogsSink)

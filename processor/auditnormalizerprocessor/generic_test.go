@@ -33,7 +33,7 @@ func TestGenericEndpointStillRecognisesVendors(t *testing.T) {
 		"userId": "8d1f7c1a", "ipAddress": "198.51.100.23", "error": "invalid_user_credentials",
 		"details": map[string]any{"username": "alice"}, "id": "5b6c7d8e-1111",
 	})
-	n.NormalizeRecord(pcommon.NewMap(), lr)
+	n.normalizeRecord(pcommon.NewMap(), lr, nil)
 	assert.Equal(t, audit.SourceKeycloak, attr(t, lr, audit.AttrSource))
 	assert.Equal(t, "alice", attr(t, lr, audit.AttrAuthor))
 	assert.Equal(t, audit.SummaryLoginFailed, attr(t, lr, audit.AttrSummary))
@@ -45,7 +45,7 @@ func TestGenericEndpointStillRecognisesVendors(t *testing.T) {
 		"@timestamp": now, "action": "team.add_member", "actor": "octocat", "_document_id": "xJJFlFOhQ6b",
 		"org": "octo-corp", "team": "octo-corp/example-team", "user": "monalisa",
 	})
-	n.NormalizeRecord(pcommon.NewMap(), lr)
+	n.normalizeRecord(pcommon.NewMap(), lr, nil)
 	assert.Equal(t, audit.SourceGitHub, attr(t, lr, audit.AttrSource))
 	assert.Equal(t, "octocat", attr(t, lr, audit.AttrAuthor))
 	assert.Equal(t, "Team member added", attr(t, lr, audit.AttrSummary))
@@ -62,7 +62,7 @@ func TestGenericConventionalFields(t *testing.T) {
 		"target": map[string]any{"name": "Secure Coding"}, "ip": "203.0.113.9", "outcome": "success",
 		"id": "evt-7", "timestamp": at.Format(time.RFC3339),
 	})
-	n.NormalizeRecord(pcommon.NewMap(), lr)
+	n.normalizeRecord(pcommon.NewMap(), lr, nil)
 	assert.Equal(t, audit.SourceGeneric, attr(t, lr, audit.AttrSource))
 	assert.Equal(t, "bob@acme.example", attr(t, lr, audit.AttrAuthor))
 	assert.Equal(t, "u-42", attr(t, lr, audit.AttrAuthorID))
@@ -78,7 +78,7 @@ func TestGenericConventionalFields(t *testing.T) {
 
 	once := plog.NewLogRecord()
 	lr.CopyTo(once)
-	n.NormalizeRecord(pcommon.NewMap(), lr)
+	n.normalizeRecord(pcommon.NewMap(), lr, nil)
 	assert.Equal(t, once.Attributes().AsRaw(), lr.Attributes().AsRaw(), "idempotent")
 }
 
@@ -88,6 +88,6 @@ func TestArbitraryJSONIsNotTakenForAnAuditEvent(t *testing.T) {
 	n := newTestNormalizer(t, nil)
 	lr := plog.NewLogRecord()
 	require.NoError(t, lr.Body().SetEmptyMap().FromRaw(map[string]any{"msg": "cache warmed", "level": "info", "type": "cache"}))
-	res := n.NormalizeRecord(pcommon.NewMap(), lr)
+	res := n.normalizeRecord(pcommon.NewMap(), lr, nil)
 	assert.Equal(t, audit.ReasonNoProfile, res.Reason)
 }

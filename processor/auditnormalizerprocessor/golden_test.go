@@ -1,11 +1,14 @@
 package auditnormalizerprocessor
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"flag"
+	"net/netip"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -62,6 +65,10 @@ var goldenCases = []goldenCase{
 	{input: "okta/system_principal_grant.json"},
 	{input: "okta/session_start_success.json", expected: "edge/okta_string_body", mode: modeString},
 	{input: "okta/bidi_author.json", expected: "edge/okta_bidi_author"},
+	{input: "okta/account_lock.json"},
+	{input: "okta/group_membership_add.json"},
+	{input: "okta/app_assignment.json"},
+	{input: "okta/sso_app.json"},
 
 	{input: "github/org_add_member.json"},
 	{input: "github/repo_create.json"},
@@ -69,11 +76,26 @@ var goldenCases = []goldenCase{
 	{input: "github/business_seconds_timestamp.json"},
 	{input: "github/org_add_member.json", expected: "edge/github_as_attributes", mode: modeAttributes},
 	{input: "github/invalid_org.json", expected: "edge/github_invalid_org"},
+	{input: "github/git_clone.json"},
+	{input: "github/audit_log_streaming_update.json"},
+	{input: "github/repo_create_actions_secret.json"},
+	{input: "github/personal_access_token_granted.json"},
+	{input: "github/protected_branch_create.json"},
+	{input: "github/unknown_action.json"},
+	{input: "github/created_at_fallback.json"},
 
 	{input: "kubernetes/rolebinding_request_received.json", resource: map[string]any{"k8s.cluster.name": "prod-eu", "tenant.id": "platform"}},
 	{input: "kubernetes/rolebinding_response_complete.json", resource: map[string]any{"k8s.cluster.name": "prod-eu", "tenant.id": "platform"}},
 	{input: "kubernetes/secret_get_forbidden.json", resource: map[string]any{"tenant.id": "platform"}},
 	{input: "kubernetes/pod_exec_impersonated.json", resource: map[string]any{"tenant.id": "platform"}},
+	{input: "kubernetes/configmap_update.json"},
+	{input: "kubernetes/deployment_patch.json"},
+	{input: "kubernetes/serviceaccount_token_create.json"},
+	{input: "kubernetes/clusterrolebinding_cluster_admin.json"},
+	{input: "kubernetes/stage_timestamp_unreadable.json"},
+	{input: "kubernetes/aks_kube_audit.json"},
+	{input: "kubernetes/aks_records_envelope.json"},
+	{input: "kubernetes/aks_kube_audit.json", expected: "edge/aks_string_body", mode: modeString},
 
 	{input: "cloudtrail/console_login_success.json"},
 	{input: "cloudtrail/console_login_failure_masked.json"},
@@ -82,6 +104,16 @@ var goldenCases = []goldenCase{
 	{input: "cloudtrail/create_user_access_denied.json"},
 	{input: "cloudtrail/aws_service_s3_bucket.json"},
 	{input: "cloudtrail/eventbridge_stop_logging.json"},
+	{input: "cloudtrail/create_login_profile.json"},
+	{input: "cloudtrail/attach_user_policy_admin.json"},
+	{input: "cloudtrail/attach_role_policy_denied.json"},
+	{input: "cloudtrail/add_user_to_group.json"},
+	{input: "cloudtrail/assume_role_by_service.json"},
+	{input: "cloudtrail/put_event_selectors.json"},
+	{input: "cloudtrail/kms_decrypt.json"},
+	{input: "cloudtrail/create_key_pair.json"},
+	{input: "cloudtrail/s3_create_bucket.json"},
+	{input: "cloudtrail/missing_event_time.json"},
 
 	{input: "keycloak/login.json"},
 	{input: "keycloak/login_error.json"},
@@ -89,6 +121,27 @@ var goldenCases = []goldenCase{
 	{input: "keycloak/admin_role_mapping.json"},
 	{input: "keycloak/update_password_error.json"},
 	{input: "keycloak/login.json", expected: "edge/keycloak_pinned_by_attribute", mode: modeString, attrs: map[string]any{"audit.source": "keycloak"}},
+	{input: "keycloak/jboss_login_error.txt", mode: modeText},
+	{input: "keycloak/jboss_quoted_login.txt", mode: modeText},
+	{input: "keycloak/jboss_admin_create.txt", mode: modeText},
+	{input: "keycloak/json_after_prefix.txt", mode: modeText},
+	{input: "keycloak/phasetwo_access_login.json"},
+	{input: "keycloak/phasetwo_admin_user_create.json"},
+
+	{input: "gcp/set_iam_policy.json"},
+	{input: "gcp/permission_denied.json"},
+	{input: "gcp/instances_insert.json"},
+	{input: "gcp/access_secret_version.json"},
+	{input: "gcp/pubsub_push.json"},
+
+	{input: "azure/role_assignment_write.json"},
+	{input: "azure/role_assignment_start.json"},
+	{input: "azure/vm_write_failure.json"},
+	{input: "azure/records_envelope.json"},
+	{input: "azure/activity_rest_keyvault_delete.json"},
+	{input: "azure/signin_success.json"},
+	{input: "azure/signin_failure.json"},
+	{input: "azure/entra_audit_add_member_to_role.json"},
 
 	{input: "otel/user_login.json", mode: modeRecord},
 	{input: "otel/login_failed_legacy_event_name.json", mode: modeRecord},
@@ -104,6 +157,14 @@ var goldenCases = []goldenCase{
 
 	{input: "edge/plain_text.txt", mode: modeText},
 	{input: "edge/unknown_map.json"},
+	{input: "edge/control_chars.json"},
+	{input: "edge/cloudtrail_formula_ip.json"},
+	{input: "edge/okta_outcome_string_time_number.json"},
+	{input: "edge/okta_outcome_object_bad_time.json"},
+	{input: "edge/generic_outcome_bool.json"},
+	{input: "edge/generic_outcome_status_code.json"},
+	{input: "edge/generic_outcome_unreadable.json"},
+	{input: "edge/keycloak_time_string.json"},
 }
 
 func (c goldenCase) name() string {
@@ -136,8 +197,7 @@ func buildInput(t testing.TB, c goldenCase) plog.Logs {
 	case modeString:
 		lr.Body().SetStr(string(data))
 	case modeMap, modeAttributes:
-		var raw map[string]any
-		require.NoError(t, json.Unmarshal(data, &raw))
+		raw := decodeJSON(t, data)
 		target := lr.Attributes()
 		if mode == modeMap {
 			target = lr.Body().SetEmptyMap()
@@ -172,9 +232,40 @@ func buildInput(t testing.TB, c goldenCase) plog.Logs {
 	return ld
 }
 
+// decodeJSON decodes a JSON object as the webhook receiver does: integers become int64, so
+// that epoch milliseconds and ids keep every digit.
+func decodeJSON(t testing.TB, data []byte) map[string]any {
+	t.Helper()
+	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.UseNumber()
+	var raw map[string]any
+	require.NoError(t, dec.Decode(&raw))
+	return convertNumbers(raw).(map[string]any)
+}
+
+func convertNumbers(v any) any {
+	switch t := v.(type) {
+	case json.Number:
+		if i, err := strconv.ParseInt(string(t), 10, 64); err == nil {
+			return i
+		}
+		f, _ := strconv.ParseFloat(string(t), 64)
+		return f
+	case map[string]any:
+		for k, e := range t {
+			t[k] = convertNumbers(e)
+		}
+	case []any:
+		for i, e := range t {
+			t[i] = convertNumbers(e)
+		}
+	}
+	return v
+}
+
 func loadConfig(t testing.TB, path string) *Config {
 	t.Helper()
-	cfg := createDefaultConfig().(*Config)
+	cfg := mappingConfig()
 	if path == "" {
 		return cfg
 	}
@@ -282,8 +373,29 @@ func TestGoldenModel(t *testing.T) {
 				v, _ := attrs.Get(k)
 				assert.NotEmpty(t, v.Str(), k)
 			}
+			// The category is one of the built-in set, or one the configuration names.
+			cfg := loadConfig(t, c.config)
+			category, _ := attrs.Get(audit.AttrCategory)
+			configured := false
+			for _, e := range cfg.Catalogue {
+				configured = configured || e.Category == category.Str()
+			}
+			assert.True(t, audit.IsBuiltinCategory(category.Str()) || configured, "category %q", category.Str())
+			// Client addresses the normaliser writes are IP addresses.
+			if v, ok := attrs.Get(audit.AttrClientAddress); ok && !has(inAttrs, audit.AttrClientAddress) {
+				_, err := netip.ParseAddr(v.Str())
+				assert.NoError(t, err)
+			}
 			assert.NotZero(t, lr.Timestamp())
 			assert.NotZero(t, lr.ObservedTimestamp())
 		})
 	}
+}
+
+// mappingConfig is the default configuration with payload tenants trusted: the mapping tests
+// check what each source's tenant field maps to. Tenant binding is tested in tenant_test.go.
+func mappingConfig() *Config {
+	cfg := createDefaultConfig().(*Config)
+	cfg.TrustPayloadTenant = true
+	return cfg
 }

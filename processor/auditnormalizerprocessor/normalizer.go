@@ -9,21 +9,27 @@ import (
 	"go.opentelemetry.io/collector/pdata/plog"
 
 	"github.com/otelcol-audit/otelcol-audit/internal/audit"
+	"github.com/otelcol-audit/otelcol-audit/internal/identity"
 )
 
 // Quarantine reasons, the fixed set of the tenant_quarantined metric's reason attribute.
 const (
-	QuarantineEmpty       = "empty"
-	QuarantineTooLong     = "too_long"
-	QuarantineInvalidChar = "invalid_char"
-	QuarantineDots        = "dots"
+	quarantineEmpty       = "empty"
+	quarantineTooLong     = "too_long"
+	quarantineInvalidChar = "invalid_char"
+	quarantineDots        = "dots"
+	// quarantineNotAllowed: the record names a tenant its sender's identity may not write.
+	quarantineNotAllowed = "not_allowed"
 )
 
-// summaryUnknown is the summary of events that name no event.
-const summaryUnknown = "Unknown event"
+// Summaries of events that name no event.
+const (
+	summaryUnknown       = "Unknown event"
+	summaryUnknownFailed = "Unknown event failed"
+)
 
-// Result tells what normalisation did to one record; the processor counts it.
-type Result struct {
+// recordResult tells what normalisation did to one record; the processor counts it.
+type recordResult struct {
 	// Source is the profile that mapped the record, or "" when none did.
 	Source string
 	// Reason is one of the audit.Reason* values when the record was not fully mapped.
@@ -32,85 +38,116 @@ type Result struct {
 	Fallback bool
 	// Tenant, Category, Summary and Outcome are the values written on the record.
 	Tenant, Category, Summary, Outcome string
-	// Quarantine is the Quarantine* reason when the tenant was refused, else "".
+	// CategorySource is the source's own grouping, written as audit.category.source.
+	CategorySource string
+	// Quarantine is the quarantine* reason when the tenant was refused, else "".
 	Quarantine string
 }
 
-// Normalizer maps log records onto the audit model in place. It is safe for concurrent use.
-// The processor is the unit of integration; receivers and tests may use a Normalizer directly
-// to see what the pipeline will write.
-type Normalizer struct {
+// normalizer maps log records onto the audit model in place. It is safe for concurrent use.
+type normalizer struct {
 	cfg      *Config
-	pinned   int
-	profiles [len(profileNames)]profile
-	otel     otelProfile
+	pinned   int // the profile setting's index, -1 for auto
+	profiles profileSet
 	cat      *catalogue
 	now      func() time.Time
 }
 
-// NewNormalizer builds a Normalizer from a validated configuration.
-func NewNormalizer(cfg *Config) (*Normalizer, error) {
+// newNormalizer builds a normalizer from a validated configuration.
+func newNormalizer(cfg *Config) (*normalizer, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
-	n := &Normalizer{cfg: cfg, pinned: -1, cat: newCatalogue(cfg.Catalogue), now: nowFunc}
+	n := &normalizer{cfg: cfg, pinned: -1, profiles: newProfileSet(cfg), cat: newCatalogue(cfg.Catalogue), now: nowFunc}
 	if cfg.Profile != ProfileAuto {
 		n.pinned, _ = profileIndex(cfg.Profile)
-	}
-	n.otel = otelProfile{targetKeys: cfg.OTel.TargetAttributes}
-	n.profiles = [len(profileNames)]profile{
-		oktaProfile{}, cloudTrailProfile{}, kubernetesProfile{}, gitHubProfile{}, keycloakProfile{},
-		newGenericProfile(cfg.Generic), n.otel,
 	}
 	return n, nil
 }
 
-// detectIn returns the first vendor or generic profile that recognises m.
-func (n *Normalizer) detectIn(m pcommon.Map) int {
-	for i := 0; i < profileGeneric; i++ {
-		if n.profiles[i].detect(m) {
-			return i
-		}
-	}
-	if n.cfg.Generic.EventName != "" && n.profiles[profileGeneric].detect(m) {
-		return profileGeneric
-	}
-	return -1
-}
-
-// NormalizeRecord maps one record in place: audit attributes are written, the record body
+// normalizeRecord maps one record in place: audit attributes are written, the record body
 // becomes the description and the raw event moves to audit.original. Records already
 // normalised read their raw event back from audit.original, so normalising twice equals once.
-func (n *Normalizer) NormalizeRecord(resource pcommon.Map, lr plog.LogRecord) Result {
-	attrs := lr.Attributes()
-	now := n.now()
+//
+// Attributes are written last: adding attributes may move the values the phases hold, and
+// the event id hashes the attributes as they arrived.
+//
+// who is the sender's authenticated identity, or nil; it decides which tenants the record may
+// name (see settleTenant).
+func (n *normalizer) normalizeRecord(resource pcommon.Map, lr plog.LogRecord, who *identity.Identity) recordResult {
+	raw := readRawEvent(lr)
+	if raw.hasSrc {
+		raw.src = unwrapEnvelope(raw.src)
+	}
+	p := n.chooseProfile(&raw, lr)
+	var ev event
+	res := n.extract(p, &raw, lr, &ev)
+	ev.sanitize()
+	n.classify(&ev, &res)
+	var out settled
+	out.eventTime, out.timeOK = n.settleTime(&ev, p, lr, &res)
+	out.tenantOriginal = n.settleTenant(resource, lr.Attributes(), ev.tenant, who, &res)
+	out.eventID = settleEventID(&ev, &res, &raw, p, out.eventTime, lr)
+	out.description = describe(&ev, &res, p)
+	writeAttributes(lr.Attributes(), p, &ev, &res, &out)
+	replaceBody(lr, &raw, out.description)
+	return res
+}
 
-	// The raw event: audit.original on a record normalised before, else the body.
-	raw, rawFromAttr := attrs.Get(audit.AttrOriginal)
-	if !rawFromAttr {
-		raw = lr.Body()
+// rawEvent is the event as the source sent it, and the map profiles read it from.
+type rawEvent struct {
+	value pcommon.Value
+	// fromOriginal is true when value was read back from audit.original.
+	fromOriginal bool
+	// src is the map profiles read: the parsed raw event, or the record's attributes.
+	src        pcommon.Map
+	hasSrc     bool
+	srcIsAttrs bool
+	// unparsable is true for a non-empty string, bytes or slice that holds no event.
+	unparsable bool
+}
+
+// readRawEvent finds the raw event: audit.original on a record normalised before, else the
+// body, parsed when it is a JSON object string.
+func readRawEvent(lr plog.LogRecord) rawEvent {
+	attrs := lr.Attributes()
+	var r rawEvent
+	r.value, r.fromOriginal = attrs.Get(audit.AttrOriginal)
+	if !r.fromOriginal {
+		r.value = lr.Body()
 		// A body equal to the description is one this normaliser wrote over an empty body.
-		if raw.Type() == pcommon.ValueTypeStr {
-			if d, ok := attrs.Get(audit.AttrDescription); ok && d.Type() == pcommon.ValueTypeStr && d.Str() == raw.Str() {
-				raw = pcommon.NewValueEmpty()
+		if r.value.Type() == pcommon.ValueTypeStr {
+			if d, ok := attrs.Get(audit.AttrDescription); ok && d.Type() == pcommon.ValueTypeStr && d.Str() == r.value.Str() {
+				r.value = pcommon.NewValueEmpty()
 			}
 		}
 	}
-	var src pcommon.Map
-	hasSrc, srcIsAttrs, unparsable, rawIsStr := false, false, false, false
-	switch raw.Type() {
+	switch r.value.Type() {
 	case pcommon.ValueTypeMap:
-		src, hasSrc = raw.Map(), true
+		r.src, r.hasSrc = r.value.Map(), true
 	case pcommon.ValueTypeStr:
-		if s := raw.Str(); s != "" {
-			rawIsStr = true
-			src, hasSrc = parseJSONObject(s)
-			unparsable = !hasSrc
+		if s := r.value.Str(); s != "" {
+			r.src, r.hasSrc = parseTextEvent(s)
+			r.unparsable = !r.hasSrc
 		}
-	case pcommon.ValueTypeBytes, pcommon.ValueTypeSlice:
-		unparsable = raw.Type() == pcommon.ValueTypeBytes && raw.Bytes().Len() > 0 || raw.Type() == pcommon.ValueTypeSlice && raw.Slice().Len() > 0
+	case pcommon.ValueTypeBytes:
+		r.unparsable = r.value.Bytes().Len() > 0
+	case pcommon.ValueTypeSlice:
+		r.unparsable = r.value.Slice().Len() > 0
 	}
+	return r
+}
 
+// useAttributes makes the record's attributes the map profiles read.
+func (r *rawEvent) useAttributes(attrs pcommon.Map) {
+	r.src, r.hasSrc, r.srcIsAttrs = attrs, true, true
+}
+
+// chooseProfile returns the profile that maps the record, -1 for none: the one audit.source
+// names, else the pinned one, else the one detected in the raw event, the attributes or the
+// record. It points raw at the attributes when the event arrived as attributes.
+func (n *normalizer) chooseProfile(raw *rawEvent, lr plog.LogRecord) int {
+	attrs := lr.Attributes()
 	p := -1
 	if v, ok := attrs.Get(audit.AttrSource); ok && v.Type() == pcommon.ValueTypeStr {
 		p, _ = profileIndex(v.Str())
@@ -120,46 +157,75 @@ func (n *Normalizer) NormalizeRecord(resource pcommon.Map, lr plog.LogRecord) Re
 	}
 	// "generic" without configured paths only says the sender is not a known vendor endpoint:
 	// a vendor event posted there still maps with its vendor's profile.
-	conventionalPin := p == profileGeneric && n.cfg.Generic.EventName == ""
+	conventionalPin := p == profileGeneric && !n.profiles.genericConfigured
 	if conventionalPin {
 		p = -1
 	}
-	if p < 0 {
-		if hasSrc {
-			p = n.detectIn(src)
-		}
-		if p < 0 {
-			if p = n.detectIn(attrs); p >= 0 {
-				src, hasSrc, srcIsAttrs = attrs, true, true
-			}
-		}
-		if p < 0 && n.otel.detectRecord(lr) {
-			p = profileOTel
-		}
-		if p < 0 && hasSrc && (conventionalPin || n.profiles[profileGeneric].detect(src)) {
-			p = profileGeneric
-		}
-	} else if !hasSrc && p != profileOTel {
-		// A pinned vendor profile whose event arrived as attributes.
-		src, hasSrc, srcIsAttrs = attrs, true, true
-	}
-
-	var ev event
-	res := Result{}
 	if p >= 0 {
-		res.Source = profileNames[p]
-		if !hasSrc {
-			src, srcIsAttrs = attrs, true
+		if !raw.hasSrc && p != profileOTel {
+			// A pinned vendor profile whose event arrived as attributes.
+			raw.useAttributes(attrs)
 		}
-		n.profiles[p].extract(src, lr, &ev)
-	} else if unparsable || rawIsStr {
-		res.Reason = audit.ReasonUnparsableBody
-	} else {
-		res.Reason = audit.ReasonNoProfile
+		return p
 	}
+	if raw.hasSrc {
+		p = n.profiles.detect(raw.src)
+	}
+	if p < 0 {
+		if p = n.profiles.detect(attrs); p >= 0 {
+			raw.useAttributes(attrs)
+		}
+	}
+	if p < 0 && n.profiles.otel.detectRecord(lr) {
+		p = profileOTel
+	}
+	if p < 0 && raw.hasSrc && (conventionalPin || n.profiles.all[profileGeneric].detect(raw.src)) {
+		p = profileGeneric
+	}
+	return p
+}
 
-	// Catalogue.
+// extract fills ev with profile p, or states why no profile could.
+func (n *normalizer) extract(p int, raw *rawEvent, lr plog.LogRecord, ev *event) recordResult {
+	switch {
+	case p >= 0:
+		if !raw.hasSrc {
+			// The otel profile reads the record; its attributes stand in for the raw event.
+			raw.useAttributes(lr.Attributes())
+		}
+		n.profiles.all[p].extract(raw.src, lr, ev)
+		return recordResult{Source: profileNames[p]}
+	case raw.unparsable:
+		return recordResult{Reason: audit.ReasonUnparsableBody}
+	default:
+		return recordResult{Reason: audit.ReasonNoProfile}
+	}
+}
+
+// sanitize bounds and cleans the strings a profile read, before they reach attributes or the
+// description. The tenant is validated, not cleaned. The client address is an IP address:
+// every profile reads it through ipOnly.
+func (ev *event) sanitize() {
+	ev.eventID = cleanString(ev.eventID, maxNameLen)
 	ev.name = cleanString(ev.name, maxNameLen)
+	ev.author = cleanString(ev.author, maxNameLen)
+	ev.authorID = cleanString(ev.authorID, maxNameLen)
+	ev.target = cleanString(ev.target, maxNameLen)
+	ev.object = cleanString(ev.object, maxNameLen)
+	ev.objectKind = cleanString(ev.objectKind, maxNameLen)
+	ev.categorySource = cleanString(ev.categorySource, maxNameLen)
+	ev.userAgent = cleanString(ev.userAgent, maxDescriptionLen)
+	ev.failReason = cleanString(ev.failReason, maxNameLen)
+	ev.note = cleanString(ev.note, maxNameLen)
+}
+
+// classify looks the event name up in the catalogue and settles outcome, category and
+// summary. The category is always the catalogue's (built-in set, or an operator's entry), the
+// profile's reading of the event's structure, or fallback_category: a name the catalogue
+// does not know never becomes a category; what it says goes to audit.category.source.
+// A missing author or an unreadable outcome is recorded as a reason but does not make
+// category and summary fallbacks.
+func (n *normalizer) classify(ev *event, res *recordResult) {
 	var k eventKind
 	if ev.name != "" {
 		k = n.cat.lookup(ev.name)
@@ -171,34 +237,64 @@ func (n *Normalizer) NormalizeRecord(resource pcommon.Map, lr plog.LogRecord) Re
 	if res.Outcome == audit.OutcomeUnknown && k.outcome != "" {
 		res.Outcome = k.outcome
 	}
-	res.Category = firstNonEmpty(k.category, ev.categoryHint, n.cfg.FallbackCategory)
-	res.Summary = k.summary
-	if res.Outcome == audit.OutcomeFailure && k.failureSummary != "" {
-		res.Summary = k.failureSummary
+	summary := k.summary
+	failed := res.Outcome == audit.OutcomeFailure
+	switch {
+	case summary == "" && failed:
+		summary = summaryUnknownFailed
+	case summary == "":
+		summary = summaryUnknown
+	case failed && k.failureSummary != "":
+		summary = k.failureSummary
 	}
-	if res.Summary == "" {
-		res.Summary = summaryUnknown
+	res.Summary = summary
+	category := k.category
+	if category == "" || (k.weak && ev.categoryHint != "") {
+		category = ev.categoryHint
 	}
-	res.Category = cleanString(res.Category, maxNameLen)
-	res.Summary = cleanString(res.Summary, maxNameLen)
-	ev.author = cleanString(ev.author, maxNameLen)
-	ev.authorID = cleanString(ev.authorID, maxNameLen)
-	ev.target = cleanString(ev.target, maxNameLen)
-	ev.userAgent = cleanString(ev.userAgent, maxDescriptionLen)
-	ev.failReason = cleanString(ev.failReason, maxNameLen)
-	ev.note = cleanString(ev.note, maxNameLen)
+	res.Category = firstNonEmpty(category, n.cfg.FallbackCategory)
+	res.CategorySource = firstNonEmpty(ev.categorySource, k.source)
 	if ev.author == "" && res.Reason == "" {
 		res.Reason = audit.ReasonNoAuthor
 	}
-
-	// Time: the event's own time when plausible, else the observed time, flagged.
-	eventTime, timeOK := ev.timeNanos, ev.timeNanos != 0
-	if ev.hasTime {
-		eventTime, timeOK = parseTime(ev.time, ev.timeFormat)
-	} else if p < 0 {
-		eventTime, timeOK = int64(lr.Timestamp()), lr.Timestamp() != 0
+	if ev.outcomeUnreadable && res.Reason == "" {
+		res.Reason = audit.ReasonUnreadableOutcome
 	}
-	timeOK = timeOK && plausible(eventTime, now)
+}
+
+// settleTime sets the record's timestamps: the first of the event's time fields that reads
+// as a plausible time, else the observed time, which is filled in when missing (from a
+// plausible record timestamp, else the clock; never 0). It returns the event time, 0 when the
+// observed time stands in, and whether the event's own time was used. A time field that is
+// present but unreadable or implausible is recorded as a reason.
+func (n *normalizer) settleTime(ev *event, p int, lr plog.LogRecord, res *recordResult) (int64, bool) {
+	now := n.now()
+	var eventTime int64
+	given, ok := false, false
+	switch {
+	case ev.timeCount > 0:
+		for i := 0; i < ev.timeCount && !ok; i++ {
+			v := ev.times[i]
+			if !stated(v) {
+				continue
+			}
+			given = true
+			eventTime, ok = parseTime(v)
+			ok = ok && plausible(eventTime, now)
+		}
+	case ev.timeNanos != 0:
+		given, eventTime = true, ev.timeNanos
+		ok = plausible(eventTime, now)
+	case lr.Timestamp() != 0 && !has(lr.Attributes(), audit.AttrTimeFallback):
+		// The event states no time of its own (a log line, a webhook delivery): a timestamp
+		// its producer set on the record (a log collector's parsed time) is the next best,
+		// unless an earlier normalisation put the observed time there.
+		given, eventTime = true, int64(lr.Timestamp())
+		ok = plausible(eventTime, now)
+	}
+	if given && !ok && res.Reason == "" {
+		res.Reason = audit.ReasonUnreadableTime
+	}
 	observed := lr.ObservedTimestamp()
 	if observed == 0 {
 		if ts := int64(lr.Timestamp()); ts != 0 && plausible(ts, now) {
@@ -208,100 +304,62 @@ func (n *Normalizer) NormalizeRecord(resource pcommon.Map, lr plog.LogRecord) Re
 		}
 		lr.SetObservedTimestamp(observed)
 	}
-	if timeOK {
-		lr.SetTimestamp(pcommon.Timestamp(eventTime))
-	} else {
+	if !ok {
 		lr.SetTimestamp(observed)
-		eventTime = 0
+		return 0, false
 	}
+	lr.SetTimestamp(pcommon.Timestamp(eventTime))
+	return eventTime, true
+}
 
-	// Tenant.
-	tenant, refusedTenant := n.tenantOf(resource, attrs, ev.tenant), ""
+// settleTenant sets res.Tenant from the tenant the record claims (resource attributes, then
+// record attributes, then the source's own tenant) and the sender's identity:
+//   - a claim is kept only when the identity allows it; with no identity, only when
+//     trust_payload_tenant is set (or the claim is the default tenant);
+//   - a record that claims nothing gets the identity's default tenant, else default_tenant;
+//   - an identity bound to no tenant writes default_tenant only, and its payloads' tenant
+//     fields are not claims;
+//   - a refused claim, or a tenant Loki would refuse, sends the record to the quarantine
+//     tenant. The refused value is returned, cleaned, to be kept in audit.tenant.original.
+func (n *normalizer) settleTenant(resource, attrs pcommon.Map, fromSource string, who *identity.Identity, res *recordResult) (refused string) {
+	claimed := n.claimedTenant(resource, attrs, fromSource)
+	if who != nil && !who.Internal && len(who.Tenants) == 0 {
+		// Bound to no tenant (a webhook endpoint without one): the default tenant, whatever
+		// the payload's own tenant field says.
+		claimed = ""
+	}
+	tenant := claimed
+	if claimed == "" {
+		tenant = n.cfg.DefaultTenant
+		if who != nil && who.Default() != "" {
+			tenant = who.Default()
+		}
+	} else if !n.mayWrite(who, claimed) {
+		res.Quarantine = quarantineNotAllowed
+		res.Tenant = n.cfg.QuarantineTenant
+		return cleanString(claimed, maxNameLen)
+	}
 	if err := audit.ValidateTenant(tenant); err != nil {
 		res.Quarantine = quarantineReason(err)
-		refusedTenant = cleanString(tenant, maxNameLen)
+		refused = cleanString(tenant, maxNameLen)
 		tenant = n.cfg.QuarantineTenant
 	}
 	res.Tenant = tenant
-
-	// Event id: the source's own; else one already on the record (a producer's, or written by
-	// an earlier normalisation); else a hash of the raw event.
-	eventID := cleanString(ev.eventID, maxNameLen)
-	if eventID == "" {
-		if v, ok := attrs.Get(audit.AttrEventID); ok {
-			eventID = cleanString(valueString(v), maxNameLen)
-		}
-	}
-	if eventID == "" {
-		source := firstNonEmpty(res.Source, "none")
-		if (hasSrc && !srcIsAttrs) || (p < 0 && raw.Type() != pcommon.ValueTypeEmpty) {
-			eventID = audit.HashEventID(source, eventTime, raw)
-		} else {
-			eventID = audit.HashRecordEventID(source, eventTime, lr.EventName(), raw, attrs)
-		}
-	}
-
-	description := describe(&ev, &res)
-
-	// Writes come last: adding attributes may move the values read above. One growth for all.
-	attrs.EnsureCapacity(attrs.Len() + 16)
-	if !timeOK {
-		attrs.PutBool(audit.AttrTimeFallback, true)
-	}
-	if res.Quarantine != "" {
-		attrs.PutStr(audit.AttrTenantOriginal, refusedTenant)
-	}
-
-	if res.Source != "" {
-		attrs.PutStr(audit.AttrSource, res.Source)
-	}
-	if ev.name != "" {
-		attrs.PutStr(audit.AttrAction, ev.name)
-	}
-	if ev.author != "" {
-		attrs.PutStr(audit.AttrAuthor, ev.author)
-	}
-	if ev.authorID != "" {
-		attrs.PutStr(audit.AttrAuthorID, ev.authorID)
-	}
-	attrs.PutStr(audit.AttrCategory, res.Category)
-	attrs.PutStr(audit.AttrSummary, res.Summary)
-	attrs.PutStr(audit.AttrDescription, description)
-	attrs.PutStr(audit.AttrOutcome, res.Outcome)
-	attrs.PutStr(audit.AttrTenant, tenant)
-	attrs.PutStr(audit.AttrEventID, eventID)
-	if ev.target != "" {
-		attrs.PutStr(audit.AttrTarget, ev.target)
-	}
-	if p != profileOTel {
-		if ev.clientAddr != "" {
-			attrs.PutStr(audit.AttrClientAddress, ev.clientAddr)
-		}
-		if ev.userAgent != "" {
-			attrs.PutStr(audit.AttrUserAgent, ev.userAgent)
-		}
-	}
-	if res.Reason != "" {
-		attrs.PutStr(audit.AttrUnmappedReason, res.Reason)
-	}
-
-	// The raw event moves to audit.original unchanged; the body becomes the sentence.
-	body := lr.Body()
-	if !rawFromAttr && raw.Type() != pcommon.ValueTypeEmpty {
-		dst := attrs.PutEmpty(audit.AttrOriginal)
-		if body.Type() == pcommon.ValueTypeMap {
-			body.Map().MoveTo(dst.SetEmptyMap())
-		} else {
-			body.CopyTo(dst)
-		}
-	}
-	body.SetStr(description)
-	return res
+	return refused
 }
 
-// tenantOf picks the tenant: resource attributes, then record attributes, then the source's
-// own tenant, then the default.
-func (n *Normalizer) tenantOf(resource, attrs pcommon.Map, fromSource string) string {
+func (n *normalizer) mayWrite(who *identity.Identity, tenant string) bool {
+	switch {
+	case who != nil:
+		return who.Allows(tenant)
+	case n.cfg.TrustPayloadTenant:
+		return true
+	default:
+		return tenant == n.cfg.DefaultTenant
+	}
+}
+
+func (n *normalizer) claimedTenant(resource, attrs pcommon.Map, fromSource string) string {
 	for _, k := range n.cfg.TenantResourceAttributes {
 		if v, ok := resource.Get(k); ok {
 			if s := valueString(v); s != "" {
@@ -316,28 +374,111 @@ func (n *Normalizer) tenantOf(resource, attrs pcommon.Map, fromSource string) st
 			}
 		}
 	}
-	if fromSource != "" {
-		return fromSource
-	}
-	return n.cfg.DefaultTenant
+	return fromSource
 }
 
 func quarantineReason(err error) string {
 	switch {
 	case errors.Is(err, audit.ErrTenantTooLong):
-		return QuarantineTooLong
+		return quarantineTooLong
 	case errors.Is(err, audit.ErrTenantDots):
-		return QuarantineDots
+		return quarantineDots
 	case errors.Is(err, audit.ErrTenantEmpty):
-		return QuarantineEmpty
+		return quarantineEmpty
 	default:
-		return QuarantineInvalidChar
+		return quarantineInvalidChar
 	}
 }
 
-// describe writes the human sentence: "alice@example.com failed to log in from 203.0.113.9",
-// "Role granted by bob on carol from 10.0.0.1".
-func describe(ev *event, res *Result) string {
+// settleEventID returns the source's own event id; else one already on the record (a
+// producer's, or written by an earlier normalisation); else a hash of the raw event, or of
+// the record when the event is the record itself.
+func settleEventID(ev *event, res *recordResult, raw *rawEvent, p int, eventTime int64, lr plog.LogRecord) string {
+	if ev.eventID != "" {
+		return ev.eventID
+	}
+	attrs := lr.Attributes()
+	if v, ok := attrs.Get(audit.AttrEventID); ok {
+		if id := cleanString(valueString(v), maxNameLen); id != "" {
+			return id
+		}
+	}
+	// "none" is part of the hashed input: changing it would change the ids of unmapped events.
+	source := firstNonEmpty(res.Source, "none")
+	if (raw.hasSrc && !raw.srcIsAttrs) || (p < 0 && raw.value.Type() != pcommon.ValueTypeEmpty) {
+		return audit.HashEventID(source, eventTime, raw.value)
+	}
+	return audit.HashRecordEventID(source, eventTime, lr.EventName(), raw.value, attrs)
+}
+
+// settled holds what the phases decided for one record, to be written last.
+type settled struct {
+	eventTime      int64 // Unix nanoseconds, 0 when the observed time stands in
+	timeOK         bool  // the event's own time was used
+	tenantOriginal string
+	eventID        string
+	description    string
+}
+
+// writeAttributes writes the audit model's attributes.
+func writeAttributes(attrs pcommon.Map, p int, ev *event, res *recordResult, out *settled) {
+	// One growth for all.
+	attrs.EnsureCapacity(attrs.Len() + 17)
+	if !out.timeOK {
+		attrs.PutBool(audit.AttrTimeFallback, true)
+	}
+	if res.Quarantine != "" {
+		attrs.PutStr(audit.AttrTenantOriginal, out.tenantOriginal)
+	}
+	putNonEmpty(attrs, audit.AttrSource, res.Source)
+	putNonEmpty(attrs, audit.AttrAction, ev.name)
+	putNonEmpty(attrs, audit.AttrAuthor, ev.author)
+	putNonEmpty(attrs, audit.AttrAuthorID, ev.authorID)
+	attrs.PutStr(audit.AttrCategory, res.Category)
+	putNonEmpty(attrs, audit.AttrCategorySource, res.CategorySource)
+	attrs.PutStr(audit.AttrSummary, res.Summary)
+	attrs.PutStr(audit.AttrDescription, out.description)
+	attrs.PutStr(audit.AttrOutcome, res.Outcome)
+	attrs.PutStr(audit.AttrTenant, res.Tenant)
+	attrs.PutStr(audit.AttrEventID, out.eventID)
+	putNonEmpty(attrs, audit.AttrTarget, ev.target)
+	// The otel profile read these from semantic-convention attributes already on the record,
+	// which are the producer's and stay as sent.
+	if p != profileOTel {
+		putNonEmpty(attrs, audit.AttrClientAddress, ev.clientAddr)
+		putNonEmpty(attrs, audit.AttrUserAgent, ev.userAgent)
+	}
+	putNonEmpty(attrs, audit.AttrUnmappedReason, res.Reason)
+}
+
+func putNonEmpty(attrs pcommon.Map, key, v string) {
+	if v != "" {
+		attrs.PutStr(key, v)
+	}
+}
+
+// replaceBody moves the raw event from the body to audit.original unchanged, and makes the
+// description the body.
+func replaceBody(lr plog.LogRecord, raw *rawEvent, description string) {
+	body := lr.Body()
+	if !raw.fromOriginal && raw.value.Type() != pcommon.ValueTypeEmpty {
+		dst := lr.Attributes().PutEmpty(audit.AttrOriginal)
+		if body.Type() == pcommon.ValueTypeMap {
+			body.Map().MoveTo(dst.SetEmptyMap())
+		} else {
+			body.CopyTo(dst)
+		}
+	}
+	body.SetStr(description)
+}
+
+// describe writes the human sentence. It names the author, the target and a significant
+// object where the event holds them, the source IP, the vendor's own action name, and why a
+// failed action failed:
+//
+//	alice@example.com failed to log in from 203.0.113.9 via ConsoleLogin: Failed authentication
+//	Permission grant failed by bob on role ops (policy AdministratorAccess) from 10.0.0.1 via AttachRolePolicy: AccessDenied
+func describe(ev *event, res *recordResult, p int) string {
 	if res.Source == "" {
 		return "Unrecognised audit event"
 	}
@@ -346,22 +487,40 @@ func describe(ev *event, res *Result) string {
 		author = "an unknown user"
 	}
 	var b strings.Builder
-	b.Grow(64 + len(author) + len(ev.target) + len(ev.failReason) + len(res.Summary))
+	b.Grow(64 + len(author) + len(ev.target) + len(ev.object) + len(ev.name) + len(ev.failReason) + len(res.Summary))
 	switch res.Summary {
-	case audit.SummaryLogin:
+	case audit.SummaryLogin, audit.SummaryLoginFailed:
 		b.WriteString(author)
-		b.WriteString(" logged in")
-	case audit.SummaryLoginFailed:
-		b.WriteString(author)
-		b.WriteString(" failed to log in")
+		if res.Summary == audit.SummaryLogin {
+			b.WriteString(" logged in")
+		} else {
+			b.WriteString(" failed to log in")
+		}
+		if ev.target != "" {
+			b.WriteString(" to ")
+			b.WriteString(ev.target)
+		}
 	default:
 		b.WriteString(res.Summary)
 		b.WriteString(" by ")
 		b.WriteString(author)
 		if ev.target != "" {
 			b.WriteString(" on ")
+			if ev.targetKind != "" {
+				b.WriteString(ev.targetKind)
+				b.WriteByte(' ')
+			}
 			b.WriteString(ev.target)
 		}
+	}
+	if ev.object != "" {
+		b.WriteString(" (")
+		if ev.objectKind != "" {
+			b.WriteString(ev.objectKind)
+			b.WriteByte(' ')
+		}
+		b.WriteString(ev.object)
+		b.WriteByte(')')
 	}
 	if ev.note != "" {
 		b.WriteByte(' ')
@@ -371,32 +530,18 @@ func describe(ev *event, res *Result) string {
 		b.WriteString(" from ")
 		b.WriteString(ev.clientAddr)
 	}
-	if res.Outcome == audit.OutcomeFailure {
-		switch {
-		case ev.failReason != "":
-			b.WriteString(" (failed: ")
-			b.WriteString(ev.failReason)
-			b.WriteByte(')')
-		case res.Summary != audit.SummaryLoginFailed && !strings.HasSuffix(res.Summary, " failed"):
-			b.WriteString(" (failed)")
-		}
+	// A vendor's action name says what the summary may only paraphrase ("ConsoleLogin",
+	// "repo.create"); events of in-house producers are named by their summary.
+	if ev.name != "" && p != profileOTel && p != profileGeneric {
+		b.WriteString(" via ")
+		b.WriteString(ev.name)
+	}
+	if res.Outcome == audit.OutcomeFailure && ev.failReason != "" {
+		b.WriteString(": ")
+		b.WriteString(ev.failReason)
 	}
 	return cleanString(b.String(), maxDescriptionLen)
 }
 
 // nowFunc is the clock; tests fix it so that golden outputs do not depend on the day.
 var nowFunc = time.Now
-
-var vendorProfiles = [...]profile{oktaProfile{}, cloudTrailProfile{}, kubernetesProfile{}, gitHubProfile{}, keycloakProfile{}}
-
-// DetectSource names the vendor whose distinctive keys the raw event carries (one of the
-// audit.Source* values okta, cloudtrail, kubernetes, github, keycloak), or "" when none does.
-// Receivers can use it to set audit.source; it reads a few keys and allocates nothing.
-func DetectSource(raw pcommon.Map) string {
-	for i, p := range vendorProfiles {
-		if p.detect(raw) {
-			return profileNames[i]
-		}
-	}
-	return ""
-}

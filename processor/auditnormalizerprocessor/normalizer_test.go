@@ -21,13 +21,13 @@ import (
 	"github.com/otelcol-audit/otelcol-audit/processor/auditnormalizerprocessor/internal/metadata"
 )
 
-func newTestNormalizer(t *testing.T, mutate func(*Config)) *Normalizer {
+func newTestNormalizer(t *testing.T, mutate func(*Config)) *normalizer {
 	t.Helper()
-	cfg := createDefaultConfig().(*Config)
+	cfg := mappingConfig()
 	if mutate != nil {
 		mutate(cfg)
 	}
-	n, err := NewNormalizer(cfg)
+	n, err := newNormalizer(cfg)
 	require.NoError(t, err)
 	return n
 }
@@ -74,13 +74,13 @@ func TestTenantPrecedence(t *testing.T) {
 			require.NoError(t, lr.Attributes().FromRaw(tt.attrs))
 			res := pcommon.NewMap()
 			require.NoError(t, res.FromRaw(tt.resource))
-			r := n.NormalizeRecord(res, lr)
+			r := n.normalizeRecord(res, lr, nil)
 			assert.Equal(t, tt.want, r.Tenant)
 			assert.Equal(t, tt.want, attr(t, lr, audit.AttrTenant))
 		})
 	}
 	lr := otelRecord("user.login", map[string]any{"user.id": "u1"})
-	assert.Equal(t, "default", n.NormalizeRecord(pcommon.NewMap(), lr).Tenant)
+	assert.Equal(t, "default", n.normalizeRecord(pcommon.NewMap(), lr, nil).Tenant)
 }
 
 func TestTenantQuarantine(t *testing.T) {
@@ -89,16 +89,16 @@ func TestTenantQuarantine(t *testing.T) {
 		tenant string
 		reason string
 	}{
-		"pipe":      {"a|b", QuarantineInvalidChar},
-		"slash":     {"../etc", QuarantineInvalidChar},
-		"dots":      {"..", QuarantineDots},
-		"too long":  {strings.Repeat("t", 151), QuarantineTooLong},
-		"non ascii": {"tenañt", QuarantineInvalidChar},
+		"pipe":      {"a|b", quarantineInvalidChar},
+		"slash":     {"../etc", quarantineInvalidChar},
+		"dots":      {"..", quarantineDots},
+		"too long":  {strings.Repeat("t", 151), quarantineTooLong},
+		"non ascii": {"tenañt", quarantineInvalidChar},
 	}
 	for name, tt := range tests {
 		t.Run(name, func(t *testing.T) {
 			lr := otelRecord("user.login", map[string]any{"user.id": "u1", "tenant.id": tt.tenant})
-			r := n.NormalizeRecord(pcommon.NewMap(), lr)
+			r := n.normalizeRecord(pcommon.NewMap(), lr, nil)
 			assert.Equal(t, "held", r.Tenant)
 			assert.Equal(t, tt.reason, r.Quarantine)
 			assert.Equal(t, "held", attr(t, lr, audit.AttrTenant))
@@ -118,28 +118,29 @@ func TestTimeRules(t *testing.T) {
 	t.Run("event time wins", func(t *testing.T) {
 		lr := keycloak(float64(testNow.Add(-time.Minute).UnixMilli()))
 		lr.SetObservedTimestamp(pcommon.NewTimestampFromTime(testNow))
-		n.NormalizeRecord(pcommon.NewMap(), lr)
+		n.normalizeRecord(pcommon.NewMap(), lr, nil)
 		assert.Equal(t, testNow.Add(-time.Minute), lr.Timestamp().AsTime())
 		assert.Equal(t, testNow, lr.ObservedTimestamp().AsTime())
 		assert.Empty(t, attr(t, lr, audit.AttrTimeFallback))
 	})
-	t.Run("seconds mistaken for milliseconds", func(t *testing.T) {
-		lr := keycloak(float64(testNow.Unix()))
+	t.Run("seconds where milliseconds are expected", func(t *testing.T) {
+		lr := keycloak(testNow.Add(-time.Minute).Unix())
 		lr.SetObservedTimestamp(pcommon.NewTimestampFromTime(testNow))
-		n.NormalizeRecord(pcommon.NewMap(), lr)
-		assert.Equal(t, testNow, lr.Timestamp().AsTime())
-		assert.Equal(t, "true", attr(t, lr, audit.AttrTimeFallback))
+		n.normalizeRecord(pcommon.NewMap(), lr, nil)
+		assert.Equal(t, testNow.Add(-time.Minute), lr.Timestamp().AsTime(), "the unit is read from the magnitude")
+		assert.Empty(t, attr(t, lr, audit.AttrTimeFallback))
 	})
 	t.Run("far future", func(t *testing.T) {
 		lr := keycloak(float64(testNow.Add(48 * time.Hour).UnixMilli()))
 		lr.SetObservedTimestamp(pcommon.NewTimestampFromTime(testNow))
-		n.NormalizeRecord(pcommon.NewMap(), lr)
+		n.normalizeRecord(pcommon.NewMap(), lr, nil)
 		assert.Equal(t, testNow, lr.Timestamp().AsTime())
 		assert.Equal(t, "true", attr(t, lr, audit.AttrTimeFallback))
+		assert.Equal(t, audit.ReasonUnreadableTime, attr(t, lr, audit.AttrUnmappedReason))
 	})
 	t.Run("zero observed takes the original timestamp", func(t *testing.T) {
 		lr := keycloak("not a time")
-		n.NormalizeRecord(pcommon.NewMap(), lr)
+		n.normalizeRecord(pcommon.NewMap(), lr, nil)
 		assert.Equal(t, testNow.Add(-2*time.Hour), lr.ObservedTimestamp().AsTime())
 		assert.Equal(t, testNow.Add(-2*time.Hour), lr.Timestamp().AsTime())
 		assert.Equal(t, "true", attr(t, lr, audit.AttrTimeFallback))
@@ -147,7 +148,7 @@ func TestTimeRules(t *testing.T) {
 	t.Run("zero observed and timestamp take now", func(t *testing.T) {
 		lr := keycloak(nil)
 		lr.SetTimestamp(0)
-		n.NormalizeRecord(pcommon.NewMap(), lr)
+		n.normalizeRecord(pcommon.NewMap(), lr, nil)
 		assert.Equal(t, testNow, lr.ObservedTimestamp().AsTime())
 		assert.Equal(t, testNow, lr.Timestamp().AsTime())
 	})
@@ -159,7 +160,7 @@ func TestKubernetesEventIDPerStage(t *testing.T) {
 	for _, stage := range []string{"RequestReceived", "ResponseStarted", "ResponseComplete", "Panic"} {
 		lr := plog.NewLogRecord()
 		_ = lr.Body().SetEmptyMap().FromRaw(map[string]any{"auditID": "abc", "verb": "get", "stage": stage, "user": map[string]any{"username": "u"}})
-		n.NormalizeRecord(pcommon.NewMap(), lr)
+		n.normalizeRecord(pcommon.NewMap(), lr, nil)
 		ids[stage] = attr(t, lr, audit.AttrEventID)
 	}
 	assert.Equal(t, map[string]string{
@@ -177,13 +178,13 @@ func TestHashedEventIDIsDeterministic(t *testing.T) {
 	}
 	a, b := mk(), mk()
 	b.SetObservedTimestamp(pcommon.NewTimestampFromTime(testNow.Add(time.Hour))) // re-delivered later
-	n.NormalizeRecord(pcommon.NewMap(), a)
-	n.NormalizeRecord(pcommon.NewMap(), b)
+	n.normalizeRecord(pcommon.NewMap(), a, nil)
+	n.normalizeRecord(pcommon.NewMap(), b, nil)
 	assert.True(t, strings.HasPrefix(attr(t, a, audit.AttrEventID), "h-"))
 	assert.Equal(t, attr(t, a, audit.AttrEventID), attr(t, b, audit.AttrEventID))
 
 	c := otelRecord("course.completed", map[string]any{"user.id": "u1", "course.id": "c2"})
-	n.NormalizeRecord(pcommon.NewMap(), c)
+	n.normalizeRecord(pcommon.NewMap(), c, nil)
 	assert.NotEqual(t, attr(t, a, audit.AttrEventID), attr(t, c, audit.AttrEventID))
 }
 
@@ -196,12 +197,12 @@ func TestStringBodyMatchesMapBody(t *testing.T) {
 	parsed, ok := parseJSONObject(payload)
 	require.True(t, ok)
 	parsed.CopyTo(m.Body().SetEmptyMap())
-	n.NormalizeRecord(pcommon.NewMap(), s)
-	n.NormalizeRecord(pcommon.NewMap(), m)
+	n.normalizeRecord(pcommon.NewMap(), s, nil)
+	n.normalizeRecord(pcommon.NewMap(), m, nil)
 	for _, k := range []string{audit.AttrAuthor, audit.AttrCategory, audit.AttrSummary, audit.AttrOutcome, audit.AttrTenant, audit.AttrEventID, audit.AttrDescription, audit.AttrClientAddress} {
 		assert.Equal(t, attr(t, m, k), attr(t, s, k), k)
 	}
-	assert.Equal(t, "alice failed to log in from 203.0.113.9", s.Body().Str())
+	assert.Equal(t, "alice failed to log in from 203.0.113.9 via ConsoleLogin", s.Body().Str())
 	assert.Equal(t, audit.SummaryLoginFailed, attr(t, s, audit.AttrSummary))
 	assert.Equal(t, payload, attr(t, s, audit.AttrOriginal))
 }
@@ -215,7 +216,7 @@ func TestPinnedProfile(t *testing.T) {
 	})
 	lr := plog.NewLogRecord()
 	_ = lr.Body().SetEmptyMap().FromRaw(map[string]any{"action": "repo.create", "actor": "a", "org": "o"})
-	r := n.NormalizeRecord(pcommon.NewMap(), lr)
+	r := n.normalizeRecord(pcommon.NewMap(), lr, nil)
 	assert.Equal(t, audit.SourceGeneric, r.Source)
 	assert.Equal(t, "default", r.Tenant)
 
@@ -223,7 +224,7 @@ func TestPinnedProfile(t *testing.T) {
 	lr = plog.NewLogRecord()
 	_ = lr.Body().SetEmptyMap().FromRaw(map[string]any{"action": "repo.create", "actor": "a", "org": "o"})
 	lr.Attributes().PutStr(audit.AttrSource, audit.SourceGitHub)
-	r = n.NormalizeRecord(pcommon.NewMap(), lr)
+	r = n.normalizeRecord(pcommon.NewMap(), lr, nil)
 	assert.Equal(t, audit.SourceGitHub, r.Source)
 	assert.Equal(t, "o", r.Tenant)
 }
@@ -244,7 +245,7 @@ func TestSemconvOutcomes(t *testing.T) {
 	for i, tt := range tests {
 		t.Run(fmt.Sprint(i), func(t *testing.T) {
 			lr := otelRecord("user.login", tt.attrs)
-			r := n.NormalizeRecord(pcommon.NewMap(), lr)
+			r := n.normalizeRecord(pcommon.NewMap(), lr, nil)
 			assert.Equal(t, tt.outcome, r.Outcome)
 			assert.Equal(t, tt.summary, r.Summary)
 			assert.Equal(t, audit.CategoryAuthentication, r.Category)
@@ -276,7 +277,7 @@ func TestNeverDropsOddInput(t *testing.T) {
 		t.Run(fmt.Sprint(i), func(t *testing.T) {
 			lr := plog.NewLogRecord()
 			set(lr.Body())
-			assert.NotPanics(t, func() { n.NormalizeRecord(pcommon.NewMap(), lr) })
+			assert.NotPanics(t, func() { n.normalizeRecord(pcommon.NewMap(), lr, nil) })
 			assert.NotEmpty(t, lr.Body().Str())
 			assert.NotEmpty(t, attr(t, lr, audit.AttrEventID))
 			assert.LessOrEqual(t, len(attr(t, lr, audit.AttrAction)), maxNameLen)
@@ -289,7 +290,7 @@ func TestTelemetry(t *testing.T) {
 	t.Cleanup(func() { require.NoError(t, tel.Shutdown(context.Background())) })
 	set := processortest.NewNopSettings(metadata.Type)
 	set.TelemetrySettings = tel.NewTelemetrySettings()
-	cfg := createDefaultConfig().(*Config)
+	cfg := mappingConfig()
 	cfg.Metrics.MaxTenants = 2
 	p, err := NewFactory().CreateLogs(context.Background(), set, cfg, consumertest.NewNop())
 	require.NoError(t, err)
@@ -335,7 +336,7 @@ func TestTelemetry(t *testing.T) {
 	assert.Equal(t, int64(0), unmapped[set2("reason", audit.ReasonNoProfile)])
 
 	quarantined := sum("otelcol_audit_normalizer_tenant_quarantined")
-	assert.Equal(t, int64(1), quarantined[set2("reason", QuarantineInvalidChar)])
+	assert.Equal(t, int64(1), quarantined[set2("reason", quarantineInvalidChar)])
 
 	failed := sum("otelcol_audit_failed_logins")
 	assert.Equal(t, map[attribute.Distinct]int64{
@@ -351,9 +352,17 @@ func TestTelemetry(t *testing.T) {
 	require.NoError(t, p.Shutdown(context.Background()))
 }
 
-func TestDetectSource(t *testing.T) {
+// TestDetectVendor checks that every vendor's golden input is detected from its keys alone.
+func TestDetectVendor(t *testing.T) {
+	profiles := newProfileSet(mappingConfig())
+	detect := func(m pcommon.Map) string {
+		if p := profiles.detect(m); p >= 0 {
+			return profileNames[p]
+		}
+		return ""
+	}
 	for _, c := range goldenCases {
-		if c.mode != "" || c.config != "" || !strings.Contains(c.input, "/") {
+		if c.mode != "" || c.config != "" || c.expected != "" || !strings.Contains(c.input, "/") {
 			continue
 		}
 		dir := strings.Split(c.input, "/")[0]
@@ -362,8 +371,60 @@ func TestDetectSource(t *testing.T) {
 		}
 		t.Run(c.input, func(t *testing.T) {
 			lr := buildInput(t, c).ResourceLogs().At(0).ScopeLogs().At(0).LogRecords().At(0)
-			assert.Equal(t, dir, DetectSource(lr.Body().Map()))
+			assert.Equal(t, dir, detect(unwrapEnvelope(lr.Body().Map())))
 		})
 	}
-	assert.Empty(t, DetectSource(pcommon.NewMap()))
+	assert.Empty(t, detect(pcommon.NewMap()))
+}
+
+// TestChooseProfile covers the precedence of audit.source, the profile setting and detection.
+func TestChooseProfile(t *testing.T) {
+	okta := map[string]any{"eventType": "user.session.start", "actor": map[string]any{"alternateId": "a"}, "uuid": "u1"}
+	tests := []struct {
+		name      string
+		profile   string
+		source    string
+		body      map[string]any
+		attrs     map[string]any
+		eventName string
+		want      string
+		fromAttrs bool
+	}{
+		{name: "detected in the body", body: okta, want: audit.SourceOkta},
+		{name: "audit.source wins over detection", source: audit.SourceKeycloak, body: okta, want: audit.SourceKeycloak},
+		{name: "audit.source wins over the setting", profile: audit.SourceGitHub, source: audit.SourceKeycloak, body: okta, want: audit.SourceKeycloak},
+		{name: "setting wins over detection", profile: audit.SourceGitHub, body: okta, want: audit.SourceGitHub},
+		{name: "unknown audit.source is ignored", source: "nope", body: okta, want: audit.SourceOkta},
+		{name: "conventional generic still detects vendors", source: audit.SourceGeneric, body: okta, want: audit.SourceOkta},
+		{name: "conventional generic maps the rest", source: audit.SourceGeneric, body: map[string]any{"what": 1}, want: audit.SourceGeneric},
+		{name: "detected in the attributes", attrs: okta, want: audit.SourceOkta, fromAttrs: true},
+		{name: "pinned vendor reads the attributes", profile: audit.SourceOkta, attrs: okta, want: audit.SourceOkta, fromAttrs: true},
+		{name: "otel from the event name", eventName: "user.login", want: audit.SourceOTel},
+		{name: "nothing to detect", body: map[string]any{"what": 1}, want: ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			n := newTestNormalizer(t, func(c *Config) {
+				if tt.profile != "" {
+					c.Profile = tt.profile
+				}
+			})
+			lr := plog.NewLogRecord()
+			lr.SetEventName(tt.eventName)
+			if tt.body != nil {
+				require.NoError(t, lr.Body().SetEmptyMap().FromRaw(tt.body))
+			}
+			require.NoError(t, lr.Attributes().FromRaw(tt.attrs))
+			if tt.source != "" {
+				lr.Attributes().PutStr(audit.AttrSource, tt.source)
+			}
+			raw := readRawEvent(lr)
+			got := ""
+			if p := n.chooseProfile(&raw, lr); p >= 0 {
+				got = profileNames[p]
+			}
+			assert.Equal(t, tt.want, got)
+			assert.Equal(t, tt.fromAttrs, raw.srcIsAttrs)
+		})
+	}
 }

@@ -10,6 +10,7 @@ import (
 	"go.opentelemetry.io/otel/metric"
 
 	"github.com/otelcol-audit/otelcol-audit/internal/audit"
+	"github.com/otelcol-audit/otelcol-audit/internal/identity"
 	"github.com/otelcol-audit/otelcol-audit/processor/auditnormalizerprocessor/internal/metadata"
 )
 
@@ -25,18 +26,18 @@ const sourceNone = "none"
 // overflowLabel replaces tenant and category values beyond the configured bound.
 const overflowLabel = "_other"
 
-// maxCategories bounds the category attribute of otelcol_audit_events: names derived from
-// unknown events (Kubernetes custom resources, say) could otherwise grow without limit.
+// maxCategories bounds the category attribute of otelcol_audit_events. Categories are the
+// built-in set plus those an operator configures, but the configuration is not bounded.
 const maxCategories = 256
 
 var (
-	unmappedReasons   = []string{audit.ReasonNoProfile, audit.ReasonNoEventName, audit.ReasonUnparsableBody, audit.ReasonNoAuthor}
-	quarantineReasons = []string{QuarantineEmpty, QuarantineTooLong, QuarantineInvalidChar, QuarantineDots}
+	unmappedReasons   = []string{audit.ReasonNoProfile, audit.ReasonNoEventName, audit.ReasonUnparsableBody, audit.ReasonNoAuthor, audit.ReasonUnreadableOutcome, audit.ReasonUnreadableTime}
+	quarantineReasons = []string{quarantineEmpty, quarantineTooLong, quarantineInvalidChar, quarantineDots, quarantineNotAllowed}
 	outcomes          = []string{audit.OutcomeSuccess, audit.OutcomeFailure, audit.OutcomeUnknown}
 )
 
 type normalizerProcessor struct {
-	normalizer *Normalizer
+	normalizer *normalizer
 	telemetry  *metadata.TelemetryBuilder
 
 	// Attribute sets are built once per value and reused: building one per record would
@@ -54,7 +55,7 @@ type normalizerProcessor struct {
 type eventKey struct{ tenant, category, outcome string }
 
 func newNormalizerProcessor(set processor.Settings, cfg *Config) (*normalizerProcessor, error) {
-	n, err := NewNormalizer(cfg)
+	n, err := newNormalizer(cfg)
 	if err != nil {
 		return nil, err
 	}
@@ -110,6 +111,7 @@ var statsPool = sync.Pool{New: func() any {
 
 func (p *normalizerProcessor) processLogs(ctx context.Context, ld plog.Logs) (plog.Logs, error) {
 	st := statsPool.Get().(*batchStats)
+	who, _ := identity.FromContext(ctx)
 	rls := ld.ResourceLogs()
 	for i := 0; i < rls.Len(); i++ {
 		rl := rls.At(i)
@@ -118,7 +120,7 @@ func (p *normalizerProcessor) processLogs(ctx context.Context, ld plog.Logs) (pl
 		for j := 0; j < sls.Len(); j++ {
 			lrs := sls.At(j).LogRecords()
 			for k := 0; k < lrs.Len(); k++ {
-				r := p.normalizer.NormalizeRecord(res, lrs.At(k))
+				r := p.normalizer.normalizeRecord(res, lrs.At(k), who)
 				st.add(r, p)
 			}
 		}
@@ -128,7 +130,7 @@ func (p *normalizerProcessor) processLogs(ctx context.Context, ld plog.Logs) (pl
 	return ld, nil
 }
 
-func (st *batchStats) add(r Result, p *normalizerProcessor) {
+func (st *batchStats) add(r recordResult, p *normalizerProcessor) {
 	src := len(profileNames)
 	if r.Source != "" {
 		src, _ = profileIndex(r.Source)

@@ -13,9 +13,12 @@ const (
 	maxDescriptionLen = 1024
 )
 
-// cleanString bounds s to max bytes (cut on a rune boundary) and removes control characters,
-// bidirectional formatting characters and invalid UTF-8, which can hide or reorder text in a
-// report ("Trojan Source"). Clean printable ASCII within the bound is returned as is, without
+// cleanString bounds s to max bytes (cut on a rune boundary) and replaces each control
+// character, bidirectional formatting character, invisible mark and invalid UTF-8 byte with
+// U+FFFD. Replacing rather than deleting keeps tokens apart ("alice\n2026-… user=admin" must
+// not read "alice2026-… user=admin") and shows that something was there; deleting bidi
+// controls alone would still hide a reordering attack ("Trojan Source"). The raw value stays
+// in audit.original. Clean printable ASCII within the bound is returned as is, without
 // allocating.
 func cleanString(s string, max int) string {
 	clean := len(s) <= max
@@ -32,11 +35,8 @@ func cleanString(s string, max int) string {
 	for i := 0; i < len(s); {
 		r, size := utf8.DecodeRuneInString(s[i:])
 		i += size
-		if r == utf8.RuneError && size <= 1 {
-			continue
-		}
-		if unicode.IsControl(r) || isBidiControl(r) {
-			continue
+		if (r == utf8.RuneError && size <= 1) || unicode.IsControl(r) || isBidiControl(r) {
+			r, size = utf8.RuneError, len(string(utf8.RuneError))
 		}
 		if b.Len()+size > max {
 			break

@@ -11,7 +11,8 @@ import (
 	"go.opentelemetry.io/collector/receiver"
 	"go.opentelemetry.io/collector/receiver/receiverhelper"
 
-	"github.com/otelcol-audit/otelcol-audit/extension/auditeventsextension"
+	"github.com/otelcol-audit/otelcol-audit/internal/identity"
+	"github.com/otelcol-audit/otelcol-audit/internal/selfaudit"
 )
 
 const transport = "internal"
@@ -39,7 +40,7 @@ func newReceiver(set receiver.Settings, cfg *Config, next consumer.Logs) (*audit
 
 // Start attaches to the hub; what the hub buffered before is forwarded now.
 func (r *auditEventsReceiver) Start(_ context.Context, host component.Host) error {
-	hub, err := auditeventsextension.FindAttacher(host, r.cfg.Extension)
+	hub, err := selfaudit.FindAttacher(host, r.cfg.Extension)
 	if err != nil {
 		return fmt.Errorf("extension: %w", err)
 	}
@@ -57,9 +58,16 @@ func (r *auditEventsReceiver) Start(_ context.Context, host component.Host) erro
 	return nil
 }
 
+// internalIdentity is who the records come from: the distribution itself. Only components of
+// this process emit through the hub, after they authorised the action for its tenant, so the
+// normaliser keeps the tenant each record names instead of quarantining it as an
+// unauthenticated claim.
+var internalIdentity = &identity.Identity{Subject: selfaudit.SourceName, Internal: true}
+
 // consume reports the records as received by this receiver (accepted or refused) and hands
 // the pipeline's error back to the emitter.
 func (r *auditEventsReceiver) consume(ctx context.Context, ld plog.Logs) error {
+	ctx = identity.NewContext(ctx, internalIdentity)
 	ctx = r.obsrep.StartLogsOp(ctx)
 	err := r.next.ConsumeLogs(ctx, ld)
 	r.obsrep.EndLogsOp(ctx, "audit_events", ld.LogRecordCount(), err)

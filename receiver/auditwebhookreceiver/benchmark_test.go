@@ -22,7 +22,7 @@ import (
 // BenchmarkServe measures one request through the handler (read, verify, parse, build
 // records, consume) without the network; ns/op is per request of the testdata payload.
 func BenchmarkServe(b *testing.B) {
-	key := []byte("bench-key-0123456789")
+	key := []byte("bench-key-0123456789abcdef")
 	cases := []struct {
 		name, kind, file string
 		sign             bool
@@ -80,7 +80,7 @@ func BenchmarkParseNDJSON(b *testing.B) {
 	b.SetBytes(int64(len(body)))
 	b.ReportAllocs()
 	for b.Loop() {
-		if _, bad := parseGeneric(body); bad != nil {
+		if _, bad := parseBody(kindGeneric, body); bad != nil {
 			b.Fatal(bad.Message)
 		}
 	}

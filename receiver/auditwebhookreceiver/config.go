@@ -4,6 +4,7 @@ import (
 	"encoding/base64"
 	"errors"
 	"fmt"
+	"net"
 	"strings"
 	"time"
 
@@ -31,6 +32,13 @@ type Config struct {
 	ServiceName string `mapstructure:"service_name"`
 	// Replay bounds the cache of delivery ids used to accept re-deliveries idempotently.
 	Replay ReplayConfig `mapstructure:"replay"`
+	// MaxEventsPerRequest caps the events of one request: array elements and NDJSON values,
+	// valid or not. A request beyond it is refused with 413 before it is turned into records.
+	MaxEventsPerRequest int `mapstructure:"max_events_per_request"`
+	// MaxJSONNodesPerRequest caps the JSON objects and arrays of one request body, counted
+	// before decoding. It bounds what one event can cost, since a single event may nest
+	// any number of tiny objects.
+	MaxJSONNodesPerRequest int `mapstructure:"max_json_nodes_per_request"`
 
 	// Generic receives JSON objects, arrays and NDJSON from any sender.
 	Generic GenericConfig `mapstructure:"generic"`
@@ -54,6 +62,9 @@ type ReplayConfig struct {
 	TTL time.Duration `mapstructure:"ttl"`
 	// MaxEntries caps the cache; the oldest ids are forgotten first.
 	MaxEntries int `mapstructure:"max_entries"`
+	// PerTenantMaxEntries caps the entries of one tenant, so that one sender cannot flush
+	// another tenant's ids. 0 shares max_entries evenly among the configured tenants.
+	PerTenantMaxEntries int `mapstructure:"per_tenant_max_entries"`
 }
 
 // Credential is a secret a sender presents, and the tenant its events belong to.
@@ -71,7 +82,8 @@ type EndpointConfig struct {
 	// Path is the URL path of the endpoint.
 	Path string `mapstructure:"path"`
 	// Tenant is the tenant of every event received on this endpoint, unless the credential the
-	// sender presented names another one.
+	// sender presented names another one. Empty means the default tenant of the identity the
+	// server's auth extension authenticated, else "default".
 	Tenant string `mapstructure:"tenant"`
 	// CredentialHeader is the request header that carries a shared secret.
 	CredentialHeader string `mapstructure:"credential_header"`
@@ -105,11 +117,18 @@ type GitHubConfig struct {
 	WebhookSecrets []Credential `mapstructure:"webhook_secrets"`
 }
 
-const whsecPrefix = "whsec_"
+const (
+	whsecPrefix = "whsec_"
+	// minSigningKeyBytes is the Standard Webhooks minimum for HMAC keys (192 bits).
+	minSigningKeyBytes = 24
+	// minSecretBytes is the minimum for shared secrets and GitHub webhook secrets: below it a
+	// secret can be guessed online.
+	minSecretBytes = 16
+)
 
 var (
 	errNoEndpoint = errors.New("no endpoint is enabled: enable at least one of generic, okta, kubernetes, cloudtrail, github")
-	knownSources  = []string{audit.SourceGeneric, audit.SourceOTel, audit.SourceOkta, audit.SourceGitHub, audit.SourceKubernetes, audit.SourceCloudTrail, audit.SourceKeycloak}
+	knownSources  = []string{audit.SourceGeneric, audit.SourceOTel, audit.SourceOkta, audit.SourceGitHub, audit.SourceKubernetes, audit.SourceCloudTrail, audit.SourceKeycloak, audit.SourceGCP, audit.SourceAzure}
 )
 
 // Validate checks the configuration.
@@ -131,6 +150,15 @@ func (cfg *Config) Validate() error {
 	}
 	if cfg.Replay.MaxEntries <= 0 {
 		return errors.New("replay::max_entries: must be positive")
+	}
+	if cfg.Replay.PerTenantMaxEntries < 0 || cfg.Replay.PerTenantMaxEntries > cfg.Replay.MaxEntries {
+		return errors.New("replay::per_tenant_max_entries: must be between 0 and replay::max_entries")
+	}
+	if cfg.MaxEventsPerRequest <= 0 {
+		return errors.New("max_events_per_request: must be positive")
+	}
+	if cfg.MaxJSONNodesPerRequest <= 0 {
+		return errors.New("max_json_nodes_per_request: must be positive")
 	}
 
 	paths := map[string]string{}
@@ -166,11 +194,39 @@ func (cfg *Config) Validate() error {
 		}
 	}
 	if cfg.GitHub.Enabled {
-		if err := validateCredentials("github::webhook_secrets", cfg.GitHub.WebhookSecrets); err != nil {
+		if err := validateCredentials("github::webhook_secrets", cfg.GitHub.WebhookSecrets, plainSecret); err != nil {
 			return err
 		}
 	}
+	return cfg.validateExposure()
+}
+
+// validateExposure refuses endpoints that accept anyone while the server listens beyond
+// loopback: there, only credentials, signatures or the server's auth extension protect them.
+func (cfg *Config) validateExposure() error {
+	if cfg.Server.Auth.HasValue() || listensOnLoopback(cfg.Server.NetAddr.Endpoint) {
+		return nil
+	}
+	for _, ep := range buildEndpoints(cfg) {
+		if ep.open() {
+			return fmt.Errorf("%s: accepts unauthenticated requests while server::endpoint %q listens beyond loopback: configure credentials, signing keys or server::auth", ep.kind, cfg.Server.NetAddr.Endpoint)
+		}
+	}
 	return nil
+}
+
+// listensOnLoopback reports whether a listen address binds to loopback only; an empty host or
+// 0.0.0.0 binds every interface.
+func listensOnLoopback(endpoint string) bool {
+	host, _, err := net.SplitHostPort(endpoint)
+	if err != nil {
+		host = endpoint
+	}
+	if host == "localhost" {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
 }
 
 func (ep *EndpointConfig) validate(key string) error {
@@ -185,17 +241,12 @@ func (ep *EndpointConfig) validate(key string) error {
 	if len(ep.Credentials) > 0 && strings.TrimSpace(ep.CredentialHeader) == "" {
 		return fmt.Errorf("%s::credential_header: must be set when credentials are configured", key)
 	}
-	return validateCredentials(key+"::credentials", ep.Credentials)
+	return validateCredentials(key+"::credentials", ep.Credentials, plainSecret)
 }
 
 func (g *GenericConfig) validate() error {
-	if err := validateCredentials("generic::signing_keys", g.SigningKeys); err != nil {
+	if err := validateCredentials("generic::signing_keys", g.SigningKeys, signingKeySecret); err != nil {
 		return err
-	}
-	for i, k := range g.SigningKeys {
-		if _, err := decodeSigningKey(string(k.Secret)); err != nil {
-			return fmt.Errorf("generic::signing_keys[%d]: %w", i, err)
-		}
 	}
 	if g.Tolerance <= 0 {
 		return errors.New("generic::tolerance: must be positive")
@@ -206,20 +257,35 @@ func (g *GenericConfig) validate() error {
 	return nil
 }
 
-// validateCredentials refuses empty secrets and invalid tenants. Credentials without a tenant
-// fall back to the endpoint's tenant, itself defaulting to "default".
-func validateCredentials(key string, creds []Credential) error {
+// validateCredentials refuses short or undecodable secrets and invalid tenants. Credentials
+// without a tenant fall back to the endpoint's tenant.
+func validateCredentials(key string, creds []Credential, check func(string) error) error {
 	for i, c := range creds {
 		if c.Secret == "" {
-			return fmt.Errorf("%s[%d]::secret: must not be empty", key, i)
+			return fmt.Errorf("%s::%d::secret: must not be empty", key, i)
+		}
+		if err := check(string(c.Secret)); err != nil {
+			return fmt.Errorf("%s::%d::secret: %w", key, i, err)
 		}
 		if c.Tenant != "" {
 			if err := audit.ValidateTenant(c.Tenant); err != nil {
-				return fmt.Errorf("%s[%d]::tenant: %w", key, i, err)
+				return fmt.Errorf("%s::%d::tenant: %w", key, i, err)
 			}
 		}
 	}
 	return nil
+}
+
+func plainSecret(s string) error {
+	if len(s) < minSecretBytes {
+		return fmt.Errorf("must be at least %d bytes", minSecretBytes)
+	}
+	return nil
+}
+
+func signingKeySecret(s string) error {
+	_, err := decodeSigningKey(s)
+	return err
 }
 
 // validatePath keeps paths to characters that net/http's ServeMux takes literally, so that a
@@ -252,14 +318,14 @@ func isKnownSource(s string) bool {
 // decodeSigningKey turns "whsec_<base64>" into the HMAC key.
 func decodeSigningKey(s string) ([]byte, error) {
 	if !strings.HasPrefix(s, whsecPrefix) {
-		return nil, errors.New("signing key must start with \"whsec_\"")
+		return nil, errors.New("must start with \"whsec_\"")
 	}
 	key, err := base64.StdEncoding.DecodeString(strings.TrimPrefix(s, whsecPrefix))
 	if err != nil {
-		return nil, errors.New("signing key is not valid base64 after \"whsec_\"")
+		return nil, errors.New("must be valid base64 after \"whsec_\"")
 	}
-	if len(key) == 0 {
-		return nil, errors.New("signing key is empty")
+	if len(key) < minSigningKeyBytes {
+		return nil, fmt.Errorf("must decode to at least %d bytes", minSigningKeyBytes)
 	}
 	return key, nil
 }

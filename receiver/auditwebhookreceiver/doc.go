@@ -1,5 +1,3 @@
-//go:generate mdatagen metadata.yaml
-
 // Package auditwebhookreceiver receives audit events that sources POST as JSON (Okta event
 // hooks, the Kubernetes audit webhook backend, CloudTrail through EventBridge, GitHub audit-log
 // streams and webhooks, and generic senders), verifies who sent them over the raw body, and

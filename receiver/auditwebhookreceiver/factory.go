@@ -19,6 +19,11 @@ const (
 	defaultTenant           = "default"
 	defaultServiceName      = "audit-webhook"
 	defaultCredentialHeader = "Authorization"
+	// defaultMaxEvents is well above what senders batch (the Kubernetes webhook backend sends
+	// at most 400 events per request by default) and bounds the records one request creates.
+	defaultMaxEvents = 5000
+	// defaultMaxJSONNodes leaves 40 objects or arrays per event at defaultMaxEvents.
+	defaultMaxJSONNodes = 200_000
 )
 
 // NewFactory returns the factory of the audit_webhook receiver.
@@ -42,7 +47,6 @@ func createDefaultConfig() component.Config {
 		return EndpointConfig{
 			Enabled:          true,
 			Path:             path,
-			Tenant:           defaultTenant,
 			CredentialHeader: defaultCredentialHeader,
 		}
 	}
@@ -53,6 +57,9 @@ func createDefaultConfig() component.Config {
 		RetryAfter:     5 * time.Second,
 		ServiceName:    defaultServiceName,
 		Replay:         ReplayConfig{TTL: 10 * time.Minute, MaxEntries: 100_000},
+
+		MaxEventsPerRequest:    defaultMaxEvents,
+		MaxJSONNodesPerRequest: defaultMaxJSONNodes,
 		Generic: GenericConfig{
 			EndpointConfig: endpoint("/webhook/generic"),
 			Tolerance:      5 * time.Minute,

@@ -17,6 +17,8 @@ import (
 	"google.golang.org/genproto/googleapis/rpc/errdetails"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
+
+	"github.com/otelcol-audit/otelcol-audit/internal/identity"
 )
 
 const (
@@ -47,7 +49,9 @@ func (r *webhookReceiver) handler(ep *endpoint) http.Handler {
 }
 
 // serve handles one request and returns the status it answered with. The order is fixed:
-// read the raw body, verify the sender over it, look up the delivery id, parse, consume.
+// check the credential headers and the declared length (before any of the body is read), read
+// the raw body, verify signatures over it, bind the tenant, look up the delivery, parse,
+// consume.
 func (r *webhookReceiver) serve(ep *endpoint, w http.ResponseWriter, req *http.Request) int {
 	switch {
 	case req.Method == http.MethodPost:
@@ -59,6 +63,14 @@ func (r *webhookReceiver) serve(ep *endpoint, w http.ResponseWriter, req *http.R
 		}
 		w.Header().Set("Allow", allow)
 		return writeError(w, http.StatusMethodNotAllowed, "method not allowed", nil)
+	}
+
+	pending, reason := verifyHeaders(ep, req)
+	if reason != "" {
+		return r.unauthorized(w, req, ep, reason)
+	}
+	if limit := r.cfg.Server.MaxRequestBodySize; limit > 0 && req.ContentLength > limit {
+		return writeError(w, http.StatusRequestEntityTooLarge, "request body exceeds max_request_body_size", nil)
 	}
 
 	body, err := io.ReadAll(req.Body)
@@ -75,16 +87,13 @@ func (r *webhookReceiver) serve(ep *endpoint, w http.ResponseWriter, req *http.R
 		}
 	}
 
-	who, reason := r.verify(ep, req, body)
+	who, reason := pending.verifyBody(ep, body, r.now())
 	if reason != "" {
-		r.telemetry.AuditWebhookVerificationFailures.Add(req.Context(), 1, metric.WithAttributes(
-			attribute.String("endpoint", ep.kind), attribute.String("reason", reason)))
-		// No detail: the sender learns nothing about which check failed.
-		return writeError(w, http.StatusUnauthorized, "unauthorized", nil)
+		return r.unauthorized(w, req, ep, reason)
 	}
-	tenant := ep.tenant
-	if who.tenant != "" {
-		tenant = who.tenant
+	ctx, tenant, ok := bindTenant(req.Context(), ep, who)
+	if !ok {
+		return writeError(w, http.StatusForbidden, "tenant not allowed for this credential", nil)
 	}
 
 	if req.Method == http.MethodGet {
@@ -101,10 +110,16 @@ func (r *webhookReceiver) serve(ep *endpoint, w http.ResponseWriter, req *http.R
 		}
 	}
 
-	replayKey := ""
+	var replayKeys []string
 	if who.deliveryID != "" {
-		replayKey = replayCacheKey(ep.kind, tenant, who.deliveryID)
-		state, accepted := r.replay.begin(replayKey)
+		replayKeys = append(replayKeys, replayCacheKey(ep.kind, tenant, who.deliveryID))
+	}
+	if who.bodyOnly {
+		sum := sha256.Sum256(body)
+		replayKeys = append(replayKeys, replayCacheKey(ep.kind+"/body", tenant, string(sum[:])))
+	}
+	if len(replayKeys) > 0 {
+		state, accepted := r.replay.begin(tenant, replayKeys...)
 		switch state {
 		case replayDone:
 			w.Header().Set(headerDuplicate, "true")
@@ -114,15 +129,48 @@ func (r *webhookReceiver) serve(ep *endpoint, w http.ResponseWriter, req *http.R
 		}
 	}
 
-	code := r.process(ep, w, req, body, batchMeta{
+	return r.process(ctx, ep, w, body, batchMeta{
 		endpoint:    ep.kind,
 		serviceName: r.cfg.ServiceName,
 		source:      source,
 		tenant:      tenant,
 		deliveryID:  who.deliveryID,
 		githubEvent: githubEvent(ep, req),
-	}, replayKey)
-	return code
+	}, replayKeys)
+}
+
+// unauthorized refuses a request that failed verification, without saying which check failed,
+// and counts the reason.
+func (r *webhookReceiver) unauthorized(w http.ResponseWriter, req *http.Request, ep *endpoint, reason string) int {
+	r.telemetry.AuditWebhookVerificationFailures.Add(req.Context(), 1, metric.WithAttributes(
+		attribute.String("endpoint", ep.kind), attribute.String("reason", reason)))
+	return writeError(w, http.StatusUnauthorized, "unauthorized", nil)
+}
+
+// bindTenant picks the tenant of the request and puts the identity that may write it into the
+// context, for the normaliser to enforce. An identity the server's auth extension put there is
+// kept: the endpoint's or credential's tenant must be one it allows, and when they name none
+// the identity's default is used. Otherwise the credential (or the open endpoint) is the
+// identity, bound to that one tenant.
+func bindTenant(ctx context.Context, ep *endpoint, who verified) (context.Context, string, bool) {
+	named := who.tenant
+	if named == "" {
+		named = ep.tenant
+	}
+	if id, ok := identity.FromContext(ctx); ok {
+		tenant := named
+		if tenant == "" {
+			tenant = id.Default()
+		}
+		// No tenant anywhere: the record names none, and the normaliser gives it its
+		// default_tenant, which every identity may write.
+		return ctx, tenant, tenant == "" || id.Allows(tenant)
+	}
+	bound := &identity.Identity{Subject: "webhook/" + ep.kind, DefaultTenant: named}
+	if named != "" {
+		bound.Tenants = []string{named}
+	}
+	return identity.NewContext(ctx, bound), named, true
 }
 
 // replayCacheKey scopes an id by endpoint and tenant, and hashes it so that every cache entry
@@ -143,69 +191,37 @@ func githubEvent(ep *endpoint, req *http.Request) string {
 	return req.Header.Get(headerGitHubEvent)
 }
 
-// process parses the body, hands the events to the pipeline and answers. The delivery id,
-// when there is one, is marked done only after the pipeline took the events.
-func (r *webhookReceiver) process(ep *endpoint, w http.ResponseWriter, req *http.Request, body []byte, meta batchMeta, replayKey string) int {
-	events, bad := parse(ep.kind, meta.githubEvent, body)
-	if bad != nil {
-		if replayKey != "" {
-			r.replay.abort(replayKey)
-		}
-		r.countEvents(req.Context(), ep.kind, resultRefused, bad.Events)
-		return writeError(w, http.StatusBadRequest, bad.Message, bad.Items)
+// process parses the body into records, hands them to the pipeline and answers. The replay
+// keys, when there are any, are marked done only after the pipeline took the events.
+func (r *webhookReceiver) process(ctx context.Context, ep *endpoint, w http.ResponseWriter, body []byte, meta batchMeta, replayKeys []string) int {
+	b := newLogsBuilder(meta, r.now())
+	p := &parser{maxEvents: r.cfg.MaxEventsPerRequest, maxNodes: r.cfg.MaxJSONNodesPerRequest, emit: b.add}
+	if bad := p.parse(ep.kind, meta.githubEvent, body); bad != nil {
+		r.replay.abort(replayKeys...)
+		r.countEvents(ctx, ep.kind, resultRefused, bad.Events)
+		return writeError(w, bad.status(), bad.Message, bad.Items)
 	}
-	if len(events) == 0 {
-		if replayKey != "" {
-			r.replay.finish(replayKey, 0)
-		}
+	n := b.count()
+	if n == 0 {
+		r.replay.finish(0, replayKeys...)
 		return writeJSON(w, http.StatusOK, acceptedBody{Accepted: 0})
 	}
 
-	logs := buildLogs(meta, events, r.now())
-	ctx := r.obsrecv.StartLogsOp(req.Context())
-	err := r.next.ConsumeLogs(ctx, logs)
-	r.obsrecv.EndLogsOp(ctx, ep.kind, len(events), err)
+	opCtx := r.obsrecv.StartLogsOp(ctx)
+	err := r.next.ConsumeLogs(opCtx, b.logs)
+	r.obsrecv.EndLogsOp(opCtx, ep.kind, n, err)
 	if err != nil {
-		if replayKey != "" {
-			r.replay.abort(replayKey)
-		}
-		r.countEvents(req.Context(), ep.kind, resultRefused, len(events))
+		r.replay.abort(replayKeys...)
+		r.countEvents(ctx, ep.kind, resultRefused, n)
 		code, retryAfter := statusForConsumerError(err, r.cfg.RetryAfter)
 		if retryAfter > 0 {
 			w.Header().Set("Retry-After", strconv.FormatInt(int64((retryAfter+time.Second-1)/time.Second), 10))
 		}
 		return writeError(w, code, pipelineMessage(code), nil)
 	}
-	if replayKey != "" {
-		r.replay.finish(replayKey, len(events))
-	}
-	r.countEvents(req.Context(), ep.kind, resultAccepted, len(events))
-	return writeJSON(w, http.StatusOK, acceptedBody{Accepted: len(events)})
-}
-
-func parse(kind, githubEvent string, body []byte) ([]event, *badRequest) {
-	switch kind {
-	case kindOkta:
-		return parseOkta(body)
-	case kindKubernetes:
-		return parseKubernetes(body)
-	case kindCloudTrail:
-		return parseCloudTrail(body)
-	case kindGitHub:
-		if githubEvent == "" {
-			return parseGitHubStream(body)
-		}
-		if githubEvent == "ping" {
-			// Sent once when a webhook is created: proof of reachability, not an audit event.
-			if _, bad := parseGitHubWebhook(body); bad != nil {
-				return nil, bad
-			}
-			return []event{}, nil
-		}
-		return parseGitHubWebhook(body)
-	default:
-		return parseGeneric(body)
-	}
+	r.replay.finish(n, replayKeys...)
+	r.countEvents(ctx, ep.kind, resultAccepted, n)
+	return writeJSON(w, http.StatusOK, acceptedBody{Accepted: n})
 }
 
 func (r *webhookReceiver) countEvents(ctx context.Context, kind, result string, n int) {
@@ -216,34 +232,66 @@ func (r *webhookReceiver) countEvents(ctx context.Context, kind, result string, 
 		attribute.String("endpoint", kind), attribute.String("result", result)))
 }
 
-// verify authenticates the request over the raw body. It returns a failure reason, or "" and
-// who sent it. An endpoint with no secrets configured accepts everyone (the server's auth
-// extension, TLS client certificates or the loopback address are then what protects it).
-func (r *webhookReceiver) verify(ep *endpoint, req *http.Request, body []byte) (verified, string) {
+// pendingCheck is what remains to verify once the body is read.
+type pendingCheck struct {
+	// who is the sender when the headers were enough (shared secret, open endpoint).
+	who      verified
+	standard *standardSignature
+	hub      []byte
+	// delivery is X-GitHub-Delivery, for a request signed with X-Hub-Signature-256.
+	delivery string
+}
+
+// verifyHeaders authenticates what the headers alone can tell, before the body is read: a
+// shared secret is checked here, a request with no usable credential or signature header is
+// refused here. It returns a failure reason, or "" and what is left to check over the body.
+// An endpoint with no secrets configured accepts everyone (the server's auth extension, TLS
+// client certificates or the loopback address are then what protects it).
+func verifyHeaders(ep *endpoint, req *http.Request) (*pendingCheck, string) {
 	h := req.Header
 	switch {
 	case len(ep.signingKeys) > 0 && h.Get(headerWebhookSignature) != "":
-		s, reason := verifyStandardWebhook(h, body, ep.signingKeys, ep.tolerance, r.now())
+		sig, reason := parseStandardWebhook(h)
 		if reason != "" {
-			return verified{}, reason
+			return nil, reason
 		}
-		return verified{tenant: s.tenant, deliveryID: h.Get(headerWebhookID)}, ""
+		return &pendingCheck{standard: sig}, ""
 	case len(ep.hubSecrets) > 0 && h.Get(headerHubSignature256) != "":
-		s, reason := verifyHubSignature(h.Get(headerHubSignature256), body, ep.hubSecrets)
+		sig, reason := parseHubSignature(h.Get(headerHubSignature256))
 		if reason != "" {
-			return verified{}, reason
+			return nil, reason
 		}
-		return verified{tenant: s.tenant, deliveryID: h.Get(headerGitHubDelivery)}, ""
+		return &pendingCheck{hub: sig, delivery: h.Get(headerGitHubDelivery)}, ""
 	case len(ep.credentials) > 0 && h.Get(ep.credHeader) != "":
 		s, ok := matchSharedSecret(h.Get(ep.credHeader), ep.credentials)
 		if !ok {
-			return verified{}, reasonMismatch
+			return nil, reasonMismatch
 		}
-		return verified{tenant: s.tenant, deliveryID: deliveryID(ep, h)}, ""
+		return &pendingCheck{who: verified{tenant: s.tenant, deliveryID: deliveryID(ep, h)}}, ""
 	case ep.open():
-		return verified{deliveryID: deliveryID(ep, h)}, ""
+		return &pendingCheck{who: verified{deliveryID: deliveryID(ep, h)}}, ""
 	default:
-		return verified{}, reasonMissing
+		return nil, reasonMissing
+	}
+}
+
+// verifyBody checks a signature over the raw body, when the headers carried one.
+func (c *pendingCheck) verifyBody(ep *endpoint, body []byte, now time.Time) (verified, string) {
+	switch {
+	case c.standard != nil:
+		s, reason := c.standard.verify(body, ep.signingKeys, ep.tolerance, now)
+		if reason != "" {
+			return verified{}, reason
+		}
+		return verified{tenant: s.tenant, deliveryID: c.standard.id}, ""
+	case c.hub != nil:
+		s, reason := verifyHubSignature(c.hub, body, ep.hubSecrets)
+		if reason != "" {
+			return verified{}, reason
+		}
+		return verified{tenant: s.tenant, deliveryID: c.delivery, bodyOnly: true}, ""
+	default:
+		return c.who, ""
 	}
 }
 

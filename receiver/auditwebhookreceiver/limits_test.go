@@ -27,7 +27,7 @@ func TestGzipBodies(t *testing.T) {
 	sink := &consumertest.LogsSink{}
 	srv := startReceiver(t, sink, func(cfg *Config) {
 		cfg.Server.MaxRequestBodySize = 4096
-		cfg.Okta.Credentials = []Credential{{Secret: "okta-secret"}}
+		cfg.Okta.Credentials = []Credential{{Secret: "okta-secret-0123456"}}
 	})
 	body := readTestdata(t, "k8s_eventlist.json")
 	resp := srv.post("/webhook/kubernetes", gzipped(t, body), map[string]string{"Content-Encoding": "gzip"})

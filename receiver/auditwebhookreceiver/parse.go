@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net/http"
 	"strconv"
 )
 
@@ -23,10 +24,19 @@ type itemError struct {
 
 // badRequest is a refused request body: the whole request is refused, and Items says where.
 type badRequest struct {
+	// Status is the answer: 0 for 400, or 413 for a body beyond a per-request limit.
+	Status  int
 	Message string
 	Items   []itemError
 	// Events is how many events the body held, when that could be told.
 	Events int
+}
+
+func (b *badRequest) status() int {
+	if b.Status != 0 {
+		return b.Status
+	}
+	return http.StatusBadRequest
 }
 
 func (b *badRequest) add(e itemError) {
@@ -40,38 +50,101 @@ type event = map[string]any
 
 var errTrailingData = errors.New("unexpected data after the JSON value")
 
-// decodeOne decodes exactly one JSON value. Numbers that are integers become int64, the others
-// float64, so that ids and epoch milliseconds keep every digit.
-func decodeOne(data []byte) (any, error) {
+// parser reads one request body and hands each event to emit as soon as it is decoded, so
+// that one event at most is held as a decoded tree. Arrays, NDJSON and envelopes are walked
+// with json.Decoder's tokens; values outside the events are skipped token by token.
+type parser struct {
+	// maxEvents caps the array elements and NDJSON values of the body, valid or not.
+	maxEvents int
+	// maxNodes caps the objects and arrays of the body, counted before anything is decoded.
+	maxNodes int
+	emit     func(event)
+	count    int
+}
+
+// parse reads the body of an endpoint kind. On a refusal, the events already emitted are to be
+// dropped: nothing of a refused request is accepted.
+func (p *parser) parse(kind, githubEvent string, data []byte) *badRequest {
+	if exceedsNodes(data, p.maxNodes) {
+		return &badRequest{
+			Status:  http.StatusRequestEntityTooLarge,
+			Message: fmt.Sprintf("request holds more than %d JSON objects and arrays (max_json_nodes_per_request)", p.maxNodes),
+		}
+	}
+	switch kind {
+	case kindOkta:
+		return p.parseOkta(data)
+	case kindKubernetes:
+		return p.parseKubernetes(data)
+	case kindCloudTrail:
+		return p.parseCloudTrail(data)
+	case kindGitHub:
+		switch githubEvent {
+		case "":
+			return p.parseMulti(data, unwrapHEC)
+		case "ping":
+			// Sent once when a webhook is created: proof of reachability, not an audit event.
+			quiet := *p
+			quiet.emit = func(event) {}
+			return quiet.parseGitHubWebhook(data)
+		default:
+			return p.parseGitHubWebhook(data)
+		}
+	default:
+		return p.parseMulti(data, noUnwrap)
+	}
+}
+
+// element counts one event toward max_events_per_request.
+func (p *parser) element() *badRequest {
+	p.count++
+	if p.count > p.maxEvents {
+		return &badRequest{
+			Status:  http.StatusRequestEntityTooLarge,
+			Message: fmt.Sprintf("request holds more than %d events (max_events_per_request)", p.maxEvents),
+		}
+	}
+	return nil
+}
+
+// exceedsNodes reports whether data holds more than limit objects and arrays, counting '{' and
+// '[' outside strings. It allocates nothing, so that a body of a million tiny objects costs a
+// scan, not a tree.
+func exceedsNodes(data []byte, limit int) bool {
+	n := 0
+	for i := 0; i < len(data); i++ {
+		switch data[i] {
+		case '"':
+			// Jump to the closing quote, past escaped ones.
+			for i++; i < len(data) && data[i] != '"'; i++ {
+				if data[i] == '\\' {
+					i++
+				}
+			}
+		case '{', '[':
+			n++
+			if n > limit {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+func newDecoder(data []byte) *json.Decoder {
 	dec := json.NewDecoder(bytes.NewReader(data))
 	dec.UseNumber()
+	return dec
+}
+
+// decodeValue decodes the decoder's next value. Numbers that are integers become int64, the
+// others float64, so that ids and epoch milliseconds keep every digit.
+func decodeValue(dec *json.Decoder) (any, error) {
 	var v any
 	if err := dec.Decode(&v); err != nil {
 		return nil, err
 	}
-	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
-		return nil, errTrailingData
-	}
 	return convertNumbers(v), nil
-}
-
-// decodeStream decodes one or more concatenated JSON values (NDJSON lines, or Splunk HEC's
-// stacked objects).
-func decodeStream(data []byte) ([]any, error) {
-	dec := json.NewDecoder(bytes.NewReader(data))
-	dec.UseNumber()
-	var out []any
-	for {
-		var v any
-		err := dec.Decode(&v)
-		if errors.Is(err, io.EOF) {
-			return out, nil
-		}
-		if err != nil {
-			return out, err
-		}
-		out = append(out, convertNumbers(v))
-	}
 }
 
 func convertNumbers(v any) any {
@@ -99,6 +172,172 @@ func convertNumbers(v any) any {
 	default:
 		return v
 	}
+}
+
+// discard is a json.Unmarshaler that keeps nothing: decoding into it only checks syntax.
+type discard struct{}
+
+func (*discard) UnmarshalJSON([]byte) error { return nil }
+
+// checkDocument returns the error that decoding data as exactly one JSON value gives, without
+// building the value. It runs only on bodies that json.Valid refused, to say where.
+func checkDocument(data []byte) error {
+	dec := json.NewDecoder(bytes.NewReader(data))
+	if err := dec.Decode(&discard{}); err != nil {
+		return err
+	}
+	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
+		return errTrailingData
+	}
+	return errors.New("invalid JSON")
+}
+
+// firstByte is the first byte of data that is not JSON whitespace, or 0.
+func firstByte(data []byte) byte {
+	for _, c := range data {
+		switch c {
+		case ' ', '\t', '\n', '\r':
+		default:
+			return c
+		}
+	}
+	return 0
+}
+
+// kindOf names the type of the JSON value that starts with c.
+func kindOf(c byte) string {
+	switch c {
+	case '{':
+		return "object"
+	case '[':
+		return "array"
+	case '"':
+		return "string"
+	case 't', 'f':
+		return "boolean"
+	case 'n':
+		return "null"
+	default:
+		return "number"
+	}
+}
+
+// skipValue reads past the decoder's next value token by token, so that nothing of it is kept
+// however large it is.
+func skipValue(dec *json.Decoder) error {
+	tok, err := dec.Token()
+	if err != nil {
+		return err
+	}
+	if d, ok := tok.(json.Delim); ok && (d == '{' || d == '[') {
+		return skipRest(dec)
+	}
+	return nil
+}
+
+// skipRest reads past the rest of a container whose opening delimiter was just read.
+func skipRest(dec *json.Decoder) error {
+	for depth := 1; depth > 0; {
+		tok, err := dec.Token()
+		if err != nil {
+			return err
+		}
+		switch tok {
+		case json.Delim('{'), json.Delim('['):
+			depth++
+		case json.Delim('}'), json.Delim(']'):
+			depth--
+		}
+	}
+	return nil
+}
+
+// openContainer reads the next token and reports whether it opens a container of the wanted
+// kind ('{' or '['). Any other value is read past, and its type is returned.
+func openContainer(dec *json.Decoder, want json.Delim) (bool, string, error) {
+	tok, err := dec.Token()
+	if err != nil {
+		return false, "", err
+	}
+	d, ok := tok.(json.Delim)
+	if !ok {
+		return false, typeName(tok), nil
+	}
+	if d == want {
+		return true, "", nil
+	}
+	return false, kindOf(byte(d)), skipRest(dec)
+}
+
+// smallValue reads a scalar checked by an envelope ("kind", "eventName"). A container is read
+// past and stands for its type only.
+func smallValue(dec *json.Decoder) (any, error) {
+	tok, err := dec.Token()
+	if err != nil {
+		return nil, err
+	}
+	switch tok {
+	case json.Delim('{'):
+		return map[string]any(nil), skipRest(dec)
+	case json.Delim('['):
+		return []any(nil), skipRest(dec)
+	}
+	return tok, nil
+}
+
+// members walks the object whose '{' was just read, calling member with the decoder at each
+// key's value; member must read the value. A non-nil result of member stops the walk.
+func members(dec *json.Decoder, data []byte, member func(key string) *badRequest) *badRequest {
+	for dec.More() {
+		tok, err := dec.Token()
+		if err != nil {
+			return documentError(data, err)
+		}
+		key, _ := tok.(string)
+		if bad := member(key); bad != nil {
+			return bad
+		}
+	}
+	if _, err := dec.Token(); err != nil {
+		return documentError(data, err)
+	}
+	return nil
+}
+
+// array reads the elements of the array whose '[' was just read, and emits the objects
+// (unwrapped) while every element so far is one. items lists the elements that are not
+// objects; abort is a refusal that stops the whole body (a limit, a decoding failure).
+func (p *parser) array(dec *json.Decoder, data []byte, path string, unwrap func(event) event) (items, abort *badRequest) {
+	n, invalid := 0, 0
+	for ; dec.More(); n++ {
+		if bad := p.element(); bad != nil {
+			return nil, bad
+		}
+		v, err := decodeValue(dec)
+		if err != nil {
+			return nil, documentError(data, err)
+		}
+		obj, ok := v.(map[string]any)
+		if !ok {
+			if items == nil {
+				items = &badRequest{}
+			}
+			items.add(itemError{Index: intPtr(n), Path: fmt.Sprintf("%s[%d]", path, n), Message: "expected a JSON object, got " + typeName(v)})
+			invalid++
+			continue
+		}
+		if items == nil {
+			p.emit(unwrap(obj))
+		}
+	}
+	if _, err := dec.Token(); err != nil {
+		return nil, documentError(data, err)
+	}
+	if items != nil {
+		items.Events = n
+		items.Message = fmt.Sprintf("%d of %d events are not JSON objects", invalid, n)
+	}
+	return items, nil
 }
 
 // syntaxError reports a JSON error of a document with its line and column.
@@ -146,29 +385,6 @@ func typeName(v any) string {
 
 func intPtr(i int) *int { return &i }
 
-// objectsAt checks that every element of arr is an object; path is the array's JSONPath.
-func objectsAt(arr []any, path string) ([]event, *badRequest) {
-	events := make([]event, 0, len(arr))
-	var bad *badRequest
-	for i, v := range arr {
-		obj, ok := v.(map[string]any)
-		if !ok {
-			if bad == nil {
-				bad = &badRequest{}
-			}
-			bad.add(itemError{Index: intPtr(i), Path: fmt.Sprintf("%s[%d]", path, i), Message: "expected a JSON object, got " + typeName(v)})
-			continue
-		}
-		events = append(events, obj)
-	}
-	if bad != nil {
-		bad.Events = len(arr)
-		bad.Message = fmt.Sprintf("%d of %d events are not JSON objects", len(arr)-len(events), len(arr))
-		return nil, bad
-	}
-	return events, nil
-}
-
 func documentError(data []byte, err error) *badRequest {
 	if errors.Is(err, errTrailingData) {
 		return &badRequest{Message: "body holds more than one JSON value", Items: []itemError{{Message: err.Error()}}}
@@ -176,48 +392,83 @@ func documentError(data []byte, err error) *badRequest {
 	return &badRequest{Message: "body is not valid JSON", Items: []itemError{syntaxError(data, err, 0)}}
 }
 
+// invalidDocument explains why json.Valid refused data.
+func invalidDocument(data []byte) *badRequest {
+	return documentError(data, checkDocument(data))
+}
+
 // parseMulti reads a JSON object, an array of objects, or NDJSON (one or more objects per
 // line). The whole body is refused when any event is bad.
-func parseMulti(data []byte, unwrap func(event) event) ([]event, *badRequest) {
-	v, err := decodeOne(data)
-	if err == nil {
-		switch t := v.(type) {
-		case map[string]any:
-			return []event{unwrap(t)}, nil
-		case []any:
-			events, bad := objectsAt(t, "$")
-			for i := range events {
-				events[i] = unwrap(events[i])
-			}
-			return events, bad
-		default:
-			return nil, &badRequest{Message: "expected a JSON object, an array of objects or NDJSON", Items: []itemError{{Path: "$", Message: "got " + typeName(v)}}}
+func (p *parser) parseMulti(data []byte, unwrap func(event) event) *badRequest {
+	if !json.Valid(data) {
+		if looksLikeNDJSON(data, p.maxEvents) {
+			return p.parseNDJSON(data, unwrap)
 		}
+		return invalidDocument(data)
 	}
-	if !looksLikeNDJSON(data) {
-		return nil, documentError(data, err)
+	dec := newDecoder(data)
+	switch first := firstByte(data); first {
+	case '{':
+		return p.object(dec, data, unwrap)
+	case '[':
+		if _, err := dec.Token(); err != nil {
+			return documentError(data, err)
+		}
+		items, abort := p.array(dec, data, "$", unwrap)
+		if abort != nil {
+			return abort
+		}
+		return items
+	default:
+		return &badRequest{Message: "expected a JSON object, an array of objects or NDJSON", Items: []itemError{{Path: "$", Message: "got " + kindOf(first)}}}
 	}
-	return parseNDJSON(data, unwrap)
+}
+
+// object decodes the decoder's next value, an object, as one event.
+func (p *parser) object(dec *json.Decoder, data []byte, unwrap func(event) event) *badRequest {
+	if bad := p.element(); bad != nil {
+		return bad
+	}
+	v, err := decodeValue(dec)
+	if err != nil {
+		return documentError(data, err)
+	}
+	obj, ok := v.(map[string]any)
+	if !ok {
+		return envelopeError("expected a JSON object", "$", "got "+typeName(v))
+	}
+	p.emit(unwrap(obj))
+	return nil
 }
 
 // looksLikeNDJSON tells NDJSON from a pretty-printed document with an error in it: in NDJSON
-// the first non-blank line is a complete JSON value on its own.
-func looksLikeNDJSON(data []byte) bool {
+// the first non-blank line is one or more complete JSON values on their own. Beyond limit
+// values the answer is yes: parsing then stops at the limit.
+func looksLikeNDJSON(data []byte, limit int) bool {
 	for len(data) > 0 {
 		line, rest, _ := bytes.Cut(data, []byte{'\n'})
 		data = rest
-		line = bytes.TrimSpace(line)
-		if len(line) == 0 {
+		if len(bytes.TrimSpace(line)) == 0 {
 			continue
 		}
-		vals, err := decodeStream(line)
-		return err == nil && len(vals) > 0
+		dec := json.NewDecoder(bytes.NewReader(line))
+		for n := 0; ; n++ {
+			err := dec.Decode(&discard{})
+			if errors.Is(err, io.EOF) {
+				return n > 0
+			}
+			if err != nil {
+				return false
+			}
+			if n >= limit {
+				return true
+			}
+		}
 	}
 	return false
 }
 
-func parseNDJSON(data []byte, unwrap func(event) event) ([]event, *badRequest) {
-	var events []event
+func (p *parser) parseNDJSON(data []byte, unwrap func(event) event) *badRequest {
 	bad := &badRequest{}
 	invalid, index := 0, 0
 	lineNo := 0
@@ -228,117 +479,53 @@ func parseNDJSON(data []byte, unwrap func(event) event) ([]event, *badRequest) {
 		if len(bytes.TrimSpace(line)) == 0 {
 			continue
 		}
-		vals, err := decodeStream(line)
-		for _, v := range vals {
+		dec := newDecoder(line)
+		for {
+			// More is false at the end of the line, and at a stray '}' or ']', which Decode
+			// then reports.
+			counted := dec.More()
+			if counted {
+				if tooMany := p.element(); tooMany != nil {
+					return tooMany
+				}
+			}
+			v, err := decodeValue(dec)
+			if !counted && errors.Is(err, io.EOF) {
+				break
+			}
+			if err != nil {
+				if !counted {
+					if tooMany := p.element(); tooMany != nil {
+						return tooMany
+					}
+				}
+				e := syntaxError(line, err, lineNo-1)
+				e.Index = intPtr(index)
+				bad.add(e)
+				invalid++
+				index++
+				break
+			}
 			obj, ok := v.(map[string]any)
-			if !ok {
+			switch {
+			case !ok:
 				bad.add(itemError{Index: intPtr(index), Line: lineNo, Message: "expected a JSON object, got " + typeName(v)})
 				invalid++
-			} else {
-				events = append(events, unwrap(obj))
+			case invalid == 0:
+				p.emit(unwrap(obj))
 			}
-			index++
-		}
-		if err != nil {
-			e := syntaxError(line, err, lineNo-1)
-			e.Index = intPtr(index)
-			bad.add(e)
-			invalid++
 			index++
 		}
 	}
 	if invalid > 0 {
 		bad.Events = index
 		bad.Message = fmt.Sprintf("%d of %d NDJSON events are invalid", invalid, index)
-		return nil, bad
+		return bad
 	}
-	return events, nil
+	return nil
 }
 
 func noUnwrap(e event) event { return e }
-
-// parseGeneric reads the generic endpoint's body.
-func parseGeneric(data []byte) ([]event, *badRequest) {
-	return parseMulti(data, noUnwrap)
-}
-
-// parseOkta reads an Okta event hook: {"data": {"events": [LogEvent, ...]}, ...}.
-func parseOkta(data []byte) ([]event, *badRequest) {
-	root, bad := decodeObject(data, "an Okta event hook object")
-	if bad != nil {
-		return nil, bad
-	}
-	d, ok := root["data"].(map[string]any)
-	if !ok {
-		return nil, envelopeError("expected an Okta event hook", "$.data", "expected an object, got "+typeName(root["data"]))
-	}
-	arr, ok := d["events"].([]any)
-	if !ok {
-		return nil, envelopeError("expected an Okta event hook", "$.data.events", "expected an array, got "+typeName(d["events"]))
-	}
-	return objectsAt(arr, "$.data.events")
-}
-
-const (
-	k8sEventListKind = "EventList"
-	k8sAuditV1       = "audit.k8s.io/v1"
-)
-
-// parseKubernetes reads an audit.k8s.io/v1 EventList as the webhook backend posts it.
-func parseKubernetes(data []byte) ([]event, *badRequest) {
-	root, bad := decodeObject(data, "an audit.k8s.io/v1 EventList")
-	if bad != nil {
-		return nil, bad
-	}
-	if kind, _ := root["kind"].(string); kind != k8sEventListKind {
-		return nil, envelopeError("expected an audit.k8s.io/v1 EventList", "$.kind", fmt.Sprintf("expected %q, got %s", k8sEventListKind, describe(root["kind"])))
-	}
-	if api, _ := root["apiVersion"].(string); api != k8sAuditV1 {
-		return nil, envelopeError("expected an audit.k8s.io/v1 EventList", "$.apiVersion", fmt.Sprintf("expected %q (set --audit-webhook-version=audit.k8s.io/v1), got %s", k8sAuditV1, describe(root["apiVersion"])))
-	}
-	items, present := root["items"]
-	if !present || items == nil {
-		return []event{}, nil
-	}
-	arr, ok := items.([]any)
-	if !ok {
-		return nil, envelopeError("expected an audit.k8s.io/v1 EventList", "$.items", "expected an array, got "+typeName(items))
-	}
-	return objectsAt(arr, "$.items")
-}
-
-// parseCloudTrail reads {"Records": [...]} as CloudTrail delivers it, a single EventBridge
-// event whose "detail" is the record, or a single bare record.
-func parseCloudTrail(data []byte) ([]event, *badRequest) {
-	root, bad := decodeObject(data, "CloudTrail Records or an EventBridge event")
-	if bad != nil {
-		return nil, bad
-	}
-	if records, ok := root["Records"]; ok {
-		arr, ok := records.([]any)
-		if !ok {
-			return nil, envelopeError("expected CloudTrail Records", "$.Records", "expected an array, got "+typeName(records))
-		}
-		return objectsAt(arr, "$.Records")
-	}
-	if detail, ok := root["detail"]; ok {
-		obj, ok := detail.(map[string]any)
-		if !ok {
-			return nil, envelopeError("expected an EventBridge event", "$.detail", "expected an object, got "+typeName(detail))
-		}
-		return []event{obj}, nil
-	}
-	if _, ok := root["eventName"].(string); ok {
-		return []event{root}, nil
-	}
-	return nil, envelopeError("expected CloudTrail Records, an EventBridge event or a CloudTrail record", "$", "none of \"Records\", \"detail\" or \"eventName\" is present")
-}
-
-// parseGitHubStream reads audit-log stream entries: an object, an array, NDJSON, or Splunk
-// HEC envelopes ({"event": {...}}) as GitHub's Splunk stream sends them.
-func parseGitHubStream(data []byte) ([]event, *badRequest) {
-	return parseMulti(data, unwrapHEC)
-}
 
 func unwrapHEC(e event) event {
 	if _, hasAction := e["action"]; hasAction {
@@ -350,25 +537,255 @@ func unwrapHEC(e event) event {
 	return e
 }
 
-// parseGitHubWebhook reads one webhook delivery: the payload object is the event.
-func parseGitHubWebhook(data []byte) ([]event, *badRequest) {
-	root, bad := decodeObject(data, "a GitHub webhook payload object")
-	if bad != nil {
-		return nil, bad
+// objectDocument checks that data is exactly one JSON value, an object.
+func objectDocument(data []byte, what string) *badRequest {
+	if !json.Valid(data) {
+		return invalidDocument(data)
 	}
-	return []event{root}, nil
+	if first := firstByte(data); first != '{' {
+		return envelopeError("expected "+what, "$", "expected an object, got "+kindOf(first))
+	}
+	return nil
 }
 
-func decodeObject(data []byte, what string) (map[string]any, *badRequest) {
-	v, err := decodeOne(data)
-	if err != nil {
+// openObject checks data like objectDocument and returns a decoder past its '{'.
+func openObject(data []byte, what string) (*json.Decoder, *badRequest) {
+	if bad := objectDocument(data, what); bad != nil {
+		return nil, bad
+	}
+	dec := newDecoder(data)
+	if _, err := dec.Token(); err != nil {
 		return nil, documentError(data, err)
 	}
-	obj, ok := v.(map[string]any)
-	if !ok {
-		return nil, envelopeError("expected "+what, "$", "expected an object, got "+typeName(v))
+	return dec, nil
+}
+
+func duplicateKey(msg, path string) *badRequest {
+	return envelopeError(msg, path, "the key appears more than once")
+}
+
+// parseOkta reads an Okta event hook: {"data": {"events": [LogEvent, ...]}, ...}.
+func (p *parser) parseOkta(data []byte) *badRequest {
+	const msg = "expected an Okta event hook"
+	dec, bad := openObject(data, "an Okta event hook object")
+	if bad != nil {
+		return bad
 	}
-	return obj, nil
+	dataType, eventsType := "null", "null"
+	seenData, seenEvents := false, false
+	var items *badRequest
+	bad = members(dec, data, func(key string) *badRequest {
+		if key != "data" {
+			return skipOrFail(dec, data)
+		}
+		if seenData {
+			return duplicateKey(msg, "$.data")
+		}
+		seenData = true
+		isObject, typ, err := openContainer(dec, '{')
+		if err != nil {
+			return documentError(data, err)
+		}
+		if !isObject {
+			dataType = typ
+			return nil
+		}
+		dataType = "object"
+		return members(dec, data, func(key string) *badRequest {
+			if key != "events" {
+				return skipOrFail(dec, data)
+			}
+			if seenEvents {
+				return duplicateKey(msg, "$.data.events")
+			}
+			seenEvents = true
+			isArray, typ, err := openContainer(dec, '[')
+			if err != nil {
+				return documentError(data, err)
+			}
+			if !isArray {
+				eventsType = typ
+				return nil
+			}
+			eventsType = "array"
+			var abort *badRequest
+			items, abort = p.array(dec, data, "$.data.events", noUnwrap)
+			return abort
+		})
+	})
+	if bad != nil {
+		return bad
+	}
+	if dataType != "object" {
+		return envelopeError(msg, "$.data", "expected an object, got "+dataType)
+	}
+	if eventsType != "array" {
+		return envelopeError(msg, "$.data.events", "expected an array, got "+eventsType)
+	}
+	return items
+}
+
+func skipOrFail(dec *json.Decoder, data []byte) *badRequest {
+	if err := skipValue(dec); err != nil {
+		return documentError(data, err)
+	}
+	return nil
+}
+
+const (
+	k8sEventListKind = "EventList"
+	k8sAuditV1       = "audit.k8s.io/v1"
+)
+
+// parseKubernetes reads an audit.k8s.io/v1 EventList as the webhook backend posts it. Items
+// are emitted as they are read, before kind and apiVersion may have been seen; a wrong kind
+// refuses the body all the same.
+func (p *parser) parseKubernetes(data []byte) *badRequest {
+	const msg = "expected an audit.k8s.io/v1 EventList"
+	dec, bad := openObject(data, "an audit.k8s.io/v1 EventList")
+	if bad != nil {
+		return bad
+	}
+	var kind, apiVersion any
+	itemsType := "null"
+	seen := map[string]bool{}
+	var items *badRequest
+	bad = members(dec, data, func(key string) *badRequest {
+		switch key {
+		case "kind", "apiVersion", "items":
+		default:
+			return skipOrFail(dec, data)
+		}
+		if seen[key] {
+			return duplicateKey(msg, "$."+key)
+		}
+		seen[key] = true
+		var err error
+		switch key {
+		case "kind":
+			kind, err = smallValue(dec)
+		case "apiVersion":
+			apiVersion, err = smallValue(dec)
+		default:
+			var isArray bool
+			var typ string
+			isArray, typ, err = openContainer(dec, '[')
+			if err == nil && !isArray {
+				itemsType = typ
+			}
+			if err == nil && isArray {
+				itemsType = "array"
+				var abort *badRequest
+				items, abort = p.array(dec, data, "$.items", noUnwrap)
+				return abort
+			}
+		}
+		if err != nil {
+			return documentError(data, err)
+		}
+		return nil
+	})
+	if bad != nil {
+		return bad
+	}
+	if k, _ := kind.(string); k != k8sEventListKind {
+		return envelopeError(msg, "$.kind", fmt.Sprintf("expected %q, got %s", k8sEventListKind, describe(kind)))
+	}
+	if api, _ := apiVersion.(string); api != k8sAuditV1 {
+		return envelopeError(msg, "$.apiVersion", fmt.Sprintf("expected %q (set --audit-webhook-version=audit.k8s.io/v1), got %s", k8sAuditV1, describe(apiVersion)))
+	}
+	if itemsType != "array" && itemsType != "null" {
+		return envelopeError(msg, "$.items", "expected an array, got "+itemsType)
+	}
+	return items
+}
+
+// parseCloudTrail reads {"Records": [...]} as CloudTrail delivers it, a single EventBridge
+// event whose "detail" is the record, or a single bare record. Records are streamed; the other
+// two shapes are one event each and decoded whole.
+func (p *parser) parseCloudTrail(data []byte) *badRequest {
+	dec, bad := openObject(data, "CloudTrail Records or an EventBridge event")
+	if bad != nil {
+		return bad
+	}
+	recordsType := "" // "" while absent
+	var detail any
+	seenDetail, seenEventName, eventNameIsString := false, false, false
+	var items *badRequest
+	bad = members(dec, data, func(key string) *badRequest {
+		var err error
+		switch key {
+		case "Records":
+			if recordsType != "" {
+				return duplicateKey("expected CloudTrail Records", "$.Records")
+			}
+			var isArray bool
+			isArray, recordsType, err = openContainer(dec, '[')
+			if err == nil && isArray {
+				recordsType = "array"
+				var abort *badRequest
+				items, abort = p.array(dec, data, "$.Records", noUnwrap)
+				return abort
+			}
+		case "detail":
+			if seenDetail {
+				return duplicateKey("expected an EventBridge event", "$.detail")
+			}
+			seenDetail = true
+			if recordsType != "" {
+				// Records win: the detail would be dropped.
+				err = skipValue(dec)
+			} else {
+				detail, err = decodeValue(dec)
+			}
+		case "eventName":
+			if seenEventName {
+				return duplicateKey("expected a CloudTrail record", "$.eventName")
+			}
+			seenEventName = true
+			var v any
+			v, err = smallValue(dec)
+			_, eventNameIsString = v.(string)
+		default:
+			err = skipValue(dec)
+		}
+		if err != nil {
+			return documentError(data, err)
+		}
+		return nil
+	})
+	if bad != nil {
+		return bad
+	}
+	switch {
+	case recordsType != "":
+		if recordsType != "array" {
+			return envelopeError("expected CloudTrail Records", "$.Records", "expected an array, got "+recordsType)
+		}
+		return items
+	case seenDetail:
+		obj, ok := detail.(map[string]any)
+		if !ok {
+			return envelopeError("expected an EventBridge event", "$.detail", "expected an object, got "+typeName(detail))
+		}
+		if bad := p.element(); bad != nil {
+			return bad
+		}
+		p.emit(obj)
+		return nil
+	case eventNameIsString:
+		return p.object(newDecoder(data), data, noUnwrap)
+	default:
+		return envelopeError("expected CloudTrail Records, an EventBridge event or a CloudTrail record", "$", "none of \"Records\", \"detail\" or \"eventName\" is present")
+	}
+}
+
+// parseGitHubWebhook reads one webhook delivery: the payload object is the event.
+func (p *parser) parseGitHubWebhook(data []byte) *badRequest {
+	if bad := objectDocument(data, "a GitHub webhook payload object"); bad != nil {
+		return bad
+	}
+	return p.object(newDecoder(data), data, noUnwrap)
 }
 
 func envelopeError(msg, path, detail string) *badRequest {

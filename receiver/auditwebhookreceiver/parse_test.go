@@ -7,10 +7,25 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
+// parseWith parses a body as an endpoint kind would, collecting the events it emits.
+func parseWith(kind, githubEvent string, body []byte, maxEvents, maxNodes int) ([]event, *badRequest) {
+	events := []event{}
+	p := &parser{maxEvents: maxEvents, maxNodes: maxNodes, emit: func(e event) { events = append(events, e) }}
+	if bad := p.parse(kind, githubEvent, body); bad != nil {
+		return nil, bad
+	}
+	return events, nil
+}
+
+// parseBody parses with the default limits.
+func parseBody(kind string, body []byte) ([]event, *badRequest) {
+	return parseWith(kind, "", body, defaultMaxEvents, defaultMaxJSONNodes)
+}
+
 func TestParseGitHubStreamUnwrapsSplunkHEC(t *testing.T) {
 	// GitHub's Splunk stream posts HEC envelopes, stacked without separators.
 	body := []byte(`{"event":{"action":"repo.create","actor":"octocat"},"sourcetype":"github:enterprise:audit"}{"event":{"action":"org.add_member","actor":"octocat"}}`)
-	events, bad := parseGitHubStream(body)
+	events, bad := parseBody(kindGitHub, body)
 	require.Nil(t, bad)
 	require.Len(t, events, 2)
 	assert.Equal(t, "repo.create", events[0]["action"])
@@ -18,7 +33,7 @@ func TestParseGitHubStreamUnwrapsSplunkHEC(t *testing.T) {
 }
 
 func TestParseNumbers(t *testing.T) {
-	events, bad := parseGeneric([]byte(`{"i":42,"neg":-7,"f":1.25,"exp":1e3,"huge":1e400,"big":123456789012345678901234567890}`))
+	events, bad := parseBody(kindGeneric, []byte(`{"i":42,"neg":-7,"f":1.25,"exp":1e3,"huge":1e400,"big":123456789012345678901234567890}`))
 	require.Nil(t, bad)
 	ev := events[0]
 	assert.Equal(t, int64(42), ev["i"])
@@ -30,20 +45,20 @@ func TestParseNumbers(t *testing.T) {
 }
 
 func TestParseKubernetesEmptyList(t *testing.T) {
-	events, bad := parseKubernetes([]byte(`{"kind":"EventList","apiVersion":"audit.k8s.io/v1","metadata":{},"items":null}`))
+	events, bad := parseBody(kindKubernetes, []byte(`{"kind":"EventList","apiVersion":"audit.k8s.io/v1","metadata":{},"items":null}`))
 	require.Nil(t, bad)
 	assert.Empty(t, events)
 }
 
 func TestParseTrailingData(t *testing.T) {
-	_, bad := parseOkta([]byte(`{"data":{"events":[]}} {"x":1}`))
+	_, bad := parseBody(kindOkta, []byte(`{"data":{"events":[]}} {"x":1}`))
 	require.NotNil(t, bad)
 	assert.Equal(t, "body holds more than one JSON value", bad.Message)
 }
 
 func TestParseListsAtMostMaxErrors(t *testing.T) {
 	body := []byte("[" + repeatJoin("1", ",", 500) + "]")
-	_, bad := parseGeneric(body)
+	_, bad := parseBody(kindGeneric, body)
 	require.NotNil(t, bad)
 	assert.Len(t, bad.Items, maxListedErrors)
 	assert.Equal(t, 500, bad.Events)

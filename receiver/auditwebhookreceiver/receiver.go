@@ -1,6 +1,7 @@
 package auditwebhookreceiver
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"net"
@@ -71,7 +72,11 @@ func newReceiver(set receiver.Settings, cfg *Config, next consumer.Logs) (*webho
 		now:       time.Now,
 	}
 	ttl := max(cfg.Replay.TTL, 2*cfg.Generic.Tolerance)
-	r.replay = newReplayCache(ttl, cfg.Replay.MaxEntries, func() time.Time { return r.now() })
+	perTenant := cfg.Replay.PerTenantMaxEntries
+	if perTenant == 0 {
+		perTenant = cfg.Replay.MaxEntries / max(1, len(configuredTenants(cfg)))
+	}
+	r.replay = newReplayCache(ttl, cfg.Replay.MaxEntries, perTenant, func() time.Time { return r.now() })
 	r.endpoints = buildEndpoints(cfg)
 	return r, nil
 }
@@ -181,9 +186,10 @@ func (r *webhookReceiver) precreateCounters(ctx context.Context, kind string) {
 
 // endpoint is one enabled endpoint with its secrets decoded.
 type endpoint struct {
-	kind         string
-	path         string
-	source       string
+	kind   string
+	path   string
+	source string
+	// tenant is the configured tenant, "" when the identity or "default" decides.
 	tenant       string
 	credHeader   string
 	credentials  []secret
@@ -202,15 +208,11 @@ func (ep *endpoint) open() bool {
 func buildEndpoints(cfg *Config) []*endpoint {
 	var eps []*endpoint
 	base := func(kind, source string, c EndpointConfig) *endpoint {
-		tenant := c.Tenant
-		if tenant == "" {
-			tenant = defaultTenant
-		}
 		return &endpoint{
 			kind:        kind,
 			path:        c.Path,
 			source:      source,
-			tenant:      tenant,
+			tenant:      c.Tenant,
 			credHeader:  c.CredentialHeader,
 			credentials: toSecrets(c.Credentials, nil),
 		}
@@ -239,4 +241,29 @@ func buildEndpoints(cfg *Config) []*endpoint {
 		eps = append(eps, ep)
 	}
 	return eps
+}
+
+// configuredTenants are the distinct tenants the enabled endpoints and their credentials name;
+// an endpoint without a tenant counts as "default".
+func configuredTenants(cfg *Config) map[string]struct{} {
+	tenants := map[string]struct{}{}
+	add := func(ep EndpointConfig, more ...[]Credential) {
+		if !ep.Enabled {
+			return
+		}
+		tenants[cmp.Or(ep.Tenant, defaultTenant)] = struct{}{}
+		for _, creds := range append(more, ep.Credentials) {
+			for _, c := range creds {
+				if c.Tenant != "" {
+					tenants[c.Tenant] = struct{}{}
+				}
+			}
+		}
+	}
+	add(cfg.Generic.EndpointConfig, cfg.Generic.SigningKeys)
+	add(cfg.Okta)
+	add(cfg.Kubernetes)
+	add(cfg.CloudTrail)
+	add(cfg.GitHub.EndpointConfig, cfg.GitHub.WebhookSecrets)
+	return tenants
 }

@@ -190,12 +190,11 @@ func TestSourcePayloads(t *testing.T) {
 		headers   map[string]string
 		source    string
 		wantCount int
-		wantTime  string // first record; "" for unset
 		check     func(t *testing.T, recs []plog.LogRecord)
 	}{
 		{
 			name: "okta event hook", path: "/webhook/okta", file: "okta_event_hook.json",
-			source: audit.SourceOkta, wantCount: 2, wantTime: "2024-08-13T15:58:20.353Z",
+			source: audit.SourceOkta, wantCount: 2,
 			check: func(t *testing.T, recs []plog.LogRecord) {
 				assert.Equal(t, "john.doe@example.com", bodyPath(recs[0], "actor", "alternateId").Str())
 				assert.Equal(t, "FAILURE", bodyPath(recs[1], "outcome", "result").Str())
@@ -205,7 +204,7 @@ func TestSourcePayloads(t *testing.T) {
 		},
 		{
 			name: "kubernetes event list", path: "/webhook/kubernetes", file: "k8s_eventlist.json",
-			source: audit.SourceKubernetes, wantCount: 2, wantTime: "2024-09-02T10:15:30.140221Z",
+			source: audit.SourceKubernetes, wantCount: 2,
 			check: func(t *testing.T, recs []plog.LogRecord) {
 				assert.Equal(t, "2f4e1d5c-8b7a-4f0e-9c3d-1a2b3c4d5e6f", bodyPath(recs[0], "auditID").Str())
 				assert.Equal(t, int64(403), bodyPath(recs[1], "responseStatus", "code").Int())
@@ -213,7 +212,7 @@ func TestSourcePayloads(t *testing.T) {
 		},
 		{
 			name: "cloudtrail records", path: "/webhook/cloudtrail", file: "cloudtrail_records.json",
-			source: audit.SourceCloudTrail, wantCount: 2, wantTime: "2024-07-19T21:11:09Z",
+			source: audit.SourceCloudTrail, wantCount: 2,
 			check: func(t *testing.T, recs []plog.LogRecord) {
 				assert.Equal(t, "ConsoleLogin", bodyPath(recs[0], "eventName").Str())
 				assert.Equal(t, "CreateUser", bodyPath(recs[1], "eventName").Str())
@@ -221,7 +220,7 @@ func TestSourcePayloads(t *testing.T) {
 		},
 		{
 			name: "eventbridge event", path: "/webhook/cloudtrail", file: "eventbridge_consolelogin.json",
-			source: audit.SourceCloudTrail, wantCount: 1, wantTime: "2024-07-19T21:20:31Z",
+			source: audit.SourceCloudTrail, wantCount: 1,
 			check: func(t *testing.T, recs []plog.LogRecord) {
 				// The record is the detail, not the EventBridge envelope.
 				assert.Equal(t, "3c2b1a09-8f7e-4d6c-b5a4-392817161514", bodyPath(recs[0], "eventID").Str())
@@ -230,7 +229,7 @@ func TestSourcePayloads(t *testing.T) {
 		},
 		{
 			name: "github audit log stream", path: "/webhook/github", file: "github_audit_stream.ndjson",
-			source: audit.SourceGitHub, wantCount: 2, wantTime: "2024-01-25T10:55:23.456Z",
+			source: audit.SourceGitHub, wantCount: 2,
 			check: func(t *testing.T, recs []plog.LogRecord) {
 				assert.Equal(t, "org.add_member", bodyPath(recs[0], "action").Str())
 				assert.Equal(t, int64(1706180123456), bodyPath(recs[0], "@timestamp").Int())
@@ -249,7 +248,7 @@ func TestSourcePayloads(t *testing.T) {
 		},
 		{
 			name: "generic object", path: "/webhook/generic", file: "generic_object.json",
-			source: audit.SourceGeneric, wantCount: 1, wantTime: "2024-10-01T08:00:00Z",
+			source: audit.SourceGeneric, wantCount: 1,
 			check: func(t *testing.T, recs []plog.LogRecord) {
 				assert.Equal(t, int64(3), bodyPath(recs[0], "count").Int())
 				assert.InDelta(t, 0.5, bodyPath(recs[0], "ratio").Double(), 0)
@@ -257,11 +256,11 @@ func TestSourcePayloads(t *testing.T) {
 		},
 		{
 			name: "generic array", path: "/webhook/generic", file: "generic_array.json",
-			source: audit.SourceGeneric, wantCount: 2, wantTime: "2024-10-01T09:00:00Z",
+			source: audit.SourceGeneric, wantCount: 2,
 		},
 		{
 			name: "generic ndjson", path: "/webhook/generic", file: "generic.ndjson",
-			source: audit.SourceGeneric, wantCount: 3, wantTime: "2024-10-01T10:00:00Z",
+			source: audit.SourceGeneric, wantCount: 3,
 			check: func(t *testing.T, recs []plog.LogRecord) {
 				// Integers beyond float64's exact range keep every digit.
 				assert.Equal(t, int64(9007199254740993), bodyPath(recs[1], "big").Int())
@@ -280,16 +279,10 @@ func TestSourcePayloads(t *testing.T) {
 			require.Len(t, recs, tt.wantCount)
 			for _, lr := range recs {
 				assert.Equal(t, tt.source, attrStr(lr, audit.AttrSource))
-				assert.Equal(t, "default", attrStr(lr, audit.AttrTenant))
+				assert.Equal(t, "<absent>", attrStr(lr, audit.AttrTenant), "no endpoint tenant: the normaliser decides")
 				assert.Equal(t, pcommon.ValueTypeMap, lr.Body().Type())
-				assert.NotZero(t, lr.ObservedTimestamp())
-			}
-			if tt.wantTime == "" {
-				assert.Zero(t, recs[0].Timestamp())
-			} else {
-				want, err := time.Parse(time.RFC3339Nano, tt.wantTime)
-				require.NoError(t, err)
-				assert.Equal(t, want.UTC(), recs[0].Timestamp().AsTime())
+				assert.NotZero(t, lr.ObservedTimestamp(), "the receipt time")
+				assert.Zero(t, lr.Timestamp(), "the event time is the normaliser's to read")
 			}
 			res := sink.AllLogs()[0].ResourceLogs().At(0).Resource().Attributes()
 			svc, _ := res.Get("service.name")
@@ -385,7 +378,7 @@ func TestStandardWebhooksSignature(t *testing.T) {
 }
 
 func TestReplayIsIdempotent(t *testing.T) {
-	key := []byte("key-0123456789abcdef")
+	key := []byte("key-0123456789abcdef-0123")
 	sink := &consumertest.LogsSink{}
 	srv := startReceiver(t, sink, func(cfg *Config) {
 		cfg.Generic.SigningKeys = []Credential{{Secret: configopaque.String(whsecPrefix + base64.StdEncoding.EncodeToString(key))}}
@@ -407,9 +400,12 @@ func TestReplayIsIdempotent(t *testing.T) {
 func TestGitHubSignatureAndDelivery(t *testing.T) {
 	secretValue := "It's a Secret to Everybody"
 	body := readTestdata(t, "github_webhook_member.json")
-	mac := hmac.New(sha256.New, []byte(secretValue))
-	mac.Write(body)
-	valid := "sha256=" + hex.EncodeToString(mac.Sum(nil))
+	sign := func(b []byte) string {
+		mac := hmac.New(sha256.New, []byte(secretValue))
+		mac.Write(b)
+		return "sha256=" + hex.EncodeToString(mac.Sum(nil))
+	}
+	valid := sign(body)
 
 	sink := &consumertest.LogsSink{}
 	srv := startReceiver(t, sink, func(cfg *Config) {
@@ -432,10 +428,17 @@ func TestGitHubSignatureAndDelivery(t *testing.T) {
 	redelivery := srv.post("/webhook/github", body, h(valid, "d-1"))
 	require.Equal(t, http.StatusOK, redelivery.code)
 	assert.Equal(t, "true", redelivery.header.Get(headerDuplicate))
-	require.Equal(t, http.StatusOK, srv.post("/webhook/github", body, h(valid, "d-2")).code)
+	// The signature covers the body only: a captured body sent again under a new delivery id
+	// is a replay all the same.
+	replayed := srv.post("/webhook/github", body, h(valid, "d-forged"))
+	require.Equal(t, http.StatusOK, replayed.code)
+	assert.Equal(t, "true", replayed.header.Get(headerDuplicate))
+	other := bytes.Replace(body, []byte(`"action": "added"`), []byte(`"action": "removed"`), 1)
+	require.NotEqual(t, body, other)
+	require.Equal(t, http.StatusOK, srv.post("/webhook/github", other, h(sign(other), "d-2")).code)
 
 	recs := records(sink)
-	require.Len(t, recs, 2, "deduplicated on X-GitHub-Delivery")
+	require.Len(t, recs, 2, "deduplicated on X-GitHub-Delivery and on the signed body")
 	assert.Equal(t, "acme-corp", attrStr(recs[0], audit.AttrTenant))
 
 	for _, reason := range []string{reasonMissing, reasonMismatch, reasonMalformed} {
@@ -457,19 +460,19 @@ func TestSharedSecretAndCredentialTenant(t *testing.T) {
 	srv := startReceiver(t, sink, func(cfg *Config) {
 		cfg.Okta.Tenant = "okta-default"
 		cfg.Okta.Credentials = []Credential{
-			{Secret: "okta-secret-a"},
-			{Secret: "okta-secret-b", Tenant: "globex"},
+			{Secret: "okta-secret-a-0123"},
+			{Secret: "okta-secret-b-0123", Tenant: "globex"},
 		}
-		cfg.Kubernetes.Credentials = []Credential{{Secret: "k8s-token", Tenant: "cluster-1"}}
+		cfg.Kubernetes.Credentials = []Credential{{Secret: "k8s-token-0123456", Tenant: "cluster-1"}}
 	})
 	body := readTestdata(t, "okta_event_hook.json")
 
 	assert.Equal(t, http.StatusUnauthorized, srv.post("/webhook/okta", body, nil).code)
-	assert.Equal(t, http.StatusUnauthorized, srv.post("/webhook/okta", body, map[string]string{"Authorization": "okta-secret-c"}).code)
-	assert.Equal(t, http.StatusUnauthorized, srv.post("/webhook/okta", body, map[string]string{"Authorization": "Bearer okta-secret-"}).code)
-	require.Equal(t, http.StatusOK, srv.post("/webhook/okta", body, map[string]string{"Authorization": "okta-secret-a"}).code)
-	require.Equal(t, http.StatusOK, srv.post("/webhook/okta", body, map[string]string{"Authorization": "okta-secret-b", "X-Audit-Tenant": "evil"}).code)
-	require.Equal(t, http.StatusOK, srv.post("/webhook/kubernetes", readTestdata(t, "k8s_eventlist.json"), map[string]string{"Authorization": "Bearer k8s-token"}).code)
+	assert.Equal(t, http.StatusUnauthorized, srv.post("/webhook/okta", body, map[string]string{"Authorization": "okta-secret-c-0123"}).code)
+	assert.Equal(t, http.StatusUnauthorized, srv.post("/webhook/okta", body, map[string]string{"Authorization": "Bearer okta-secret-a-012"}).code)
+	require.Equal(t, http.StatusOK, srv.post("/webhook/okta", body, map[string]string{"Authorization": "okta-secret-a-0123"}).code)
+	require.Equal(t, http.StatusOK, srv.post("/webhook/okta", body, map[string]string{"Authorization": "okta-secret-b-0123", "X-Audit-Tenant": "evil"}).code)
+	require.Equal(t, http.StatusOK, srv.post("/webhook/kubernetes", readTestdata(t, "k8s_eventlist.json"), map[string]string{"Authorization": "Bearer k8s-token-0123456"}).code)
 
 	recs := records(sink)
 	require.Len(t, recs, 6)
@@ -480,10 +483,10 @@ func TestSharedSecretAndCredentialTenant(t *testing.T) {
 
 func TestOktaVerificationHandshake(t *testing.T) {
 	srv := startReceiver(t, consumertest.NewNop(), func(cfg *Config) {
-		cfg.Okta.Credentials = []Credential{{Secret: "okta-secret"}}
+		cfg.Okta.Credentials = []Credential{{Secret: "okta-secret-0123456"}}
 	})
 	challenge := `X6\"s<script>` // echoed as JSON, never as HTML
-	resp := srv.do(http.MethodGet, "/webhook/okta", nil, map[string]string{headerOktaChallenge: challenge, "Authorization": "okta-secret"})
+	resp := srv.do(http.MethodGet, "/webhook/okta", nil, map[string]string{headerOktaChallenge: challenge, "Authorization": "okta-secret-0123456"})
 	require.Equal(t, http.StatusOK, resp.code)
 	assert.Equal(t, "application/json", resp.header.Get("Content-Type"))
 	var got map[string]string
@@ -491,7 +494,7 @@ func TestOktaVerificationHandshake(t *testing.T) {
 	assert.Equal(t, map[string]string{"verification": challenge}, got)
 
 	assert.Equal(t, http.StatusUnauthorized, srv.do(http.MethodGet, "/webhook/okta", nil, map[string]string{headerOktaChallenge: "x"}).code)
-	assert.Equal(t, http.StatusBadRequest, srv.do(http.MethodGet, "/webhook/okta", nil, map[string]string{"Authorization": "okta-secret"}).code)
+	assert.Equal(t, http.StatusBadRequest, srv.do(http.MethodGet, "/webhook/okta", nil, map[string]string{"Authorization": "okta-secret-0123456"}).code)
 	resp = srv.do(http.MethodGet, "/webhook/generic", nil, nil)
 	assert.Equal(t, http.StatusMethodNotAllowed, resp.code)
 	assert.Equal(t, "POST", resp.header.Get("Allow"))

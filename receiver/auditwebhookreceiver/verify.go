@@ -62,6 +62,10 @@ type verified struct {
 	tenant string
 	// deliveryID identifies the delivery for replay detection, or "" when it has none.
 	deliveryID string
+	// bodyOnly is set when the signature covers the body and nothing else (X-Hub-Signature-256):
+	// a captured body can be replayed with a new delivery id, so the body itself is
+	// deduplicated.
+	bodyOnly bool
 }
 
 // matchSharedSecret compares the header value with every secret in constant time. "Bearer "
@@ -83,10 +87,17 @@ func matchSharedSecret(value string, secrets []secret) (*secret, bool) {
 	return found, found != nil
 }
 
-// verifyStandardWebhook checks a Standard Webhooks signature: HMAC-SHA256 over
-// "id.timestamp.body", base64, in a space-separated list of "v1,<sig>" entries. Any configured
-// key may match, which is how keys are rotated.
-func verifyStandardWebhook(h http.Header, body []byte, keys []secret, tolerance time.Duration, now time.Time) (*secret, string) {
+// standardSignature is what the Standard Webhooks headers carry: enough to refuse a malformed
+// request before its body is read.
+type standardSignature struct {
+	id, ts     string
+	sent       time.Time
+	candidates [][]byte
+}
+
+// parseStandardWebhook reads the Standard Webhooks headers: webhook-id, webhook-timestamp, and
+// a space-separated list of "v1,<base64 signature>" entries in webhook-signature.
+func parseStandardWebhook(h http.Header) (*standardSignature, string) {
 	id, ts, sigs := h.Get(headerWebhookID), h.Get(headerWebhookTimestamp), h.Get(headerWebhookSignature)
 	if id == "" || ts == "" || sigs == "" {
 		return nil, reasonMissing
@@ -95,7 +106,7 @@ func verifyStandardWebhook(h http.Header, body []byte, keys []secret, tolerance 
 	if err != nil {
 		return nil, reasonMalformed
 	}
-	var candidates [][]byte
+	s := &standardSignature{id: id, ts: ts, sent: time.Unix(unix, 0)}
 	for _, entry := range strings.Fields(sigs) {
 		version, sig, ok := strings.Cut(entry, ",")
 		if !ok || version != "v1" {
@@ -105,21 +116,27 @@ func verifyStandardWebhook(h http.Header, body []byte, keys []secret, tolerance 
 		if err != nil || len(raw) != sha256.Size {
 			continue
 		}
-		candidates = append(candidates, raw)
+		s.candidates = append(s.candidates, raw)
 	}
-	if len(candidates) == 0 {
+	if len(s.candidates) == 0 {
 		return nil, reasonMalformed
 	}
+	return s, ""
+}
+
+// verify checks the signature: HMAC-SHA256 over "id.timestamp.body". Any configured key may
+// match, which is how keys are rotated.
+func (s *standardSignature) verify(body []byte, keys []secret, tolerance time.Duration, now time.Time) (*secret, string) {
 	var matched *secret
 	for i := range keys {
 		mac := hmac.New(sha256.New, keys[i].value)
-		mac.Write([]byte(id))
+		mac.Write([]byte(s.id))
 		mac.Write([]byte{'.'})
-		mac.Write([]byte(ts))
+		mac.Write([]byte(s.ts))
 		mac.Write([]byte{'.'})
 		mac.Write(body)
 		want := mac.Sum(nil)
-		for _, c := range candidates {
+		for _, c := range s.candidates {
 			if hmac.Equal(want, c) && matched == nil {
 				matched = &keys[i]
 			}
@@ -130,29 +147,33 @@ func verifyStandardWebhook(h http.Header, body []byte, keys []secret, tolerance 
 	}
 	// The timestamp is checked after the signature so that the counter tells a stale but
 	// authentic sender (clock skew, late retry) from a wrong key.
-	sent := time.Unix(unix, 0)
-	if d := now.Sub(sent); d > tolerance || d < -tolerance {
+	if d := now.Sub(s.sent); d > tolerance || d < -tolerance {
 		return nil, reasonExpired
 	}
 	return matched, ""
 }
 
-// verifyHubSignature checks GitHub's X-Hub-Signature-256: "sha256=" and the hex HMAC-SHA256
-// of the raw body under the webhook secret.
-func verifyHubSignature(value string, body []byte, secrets []secret) (*secret, string) {
+// parseHubSignature reads GitHub's X-Hub-Signature-256: "sha256=" and a hex HMAC-SHA256.
+func parseHubSignature(value string) ([]byte, string) {
 	hexSig, ok := strings.CutPrefix(value, "sha256=")
 	if !ok {
 		return nil, reasonMalformed
 	}
-	got, err := hex.DecodeString(hexSig)
-	if err != nil || len(got) != sha256.Size {
+	sig, err := hex.DecodeString(hexSig)
+	if err != nil || len(sig) != sha256.Size {
 		return nil, reasonMalformed
 	}
+	return sig, ""
+}
+
+// verifyHubSignature checks sig against the HMAC-SHA256 of the raw body under each webhook
+// secret. The signature covers the body only: replays are caught by the body's hash.
+func verifyHubSignature(sig, body []byte, secrets []secret) (*secret, string) {
 	var matched *secret
 	for i := range secrets {
 		mac := hmac.New(sha256.New, secrets[i].value)
 		mac.Write(body)
-		if hmac.Equal(mac.Sum(nil), got) && matched == nil {
+		if hmac.Equal(mac.Sum(nil), sig) && matched == nil {
 			matched = &secrets[i]
 		}
 	}

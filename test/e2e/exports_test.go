@@ -86,7 +86,7 @@ receivers:
 	request := func(method, url, body string) (int, map[string]any) {
 		req, err := http.NewRequest(method, url, strings.NewReader(body))
 		require.NoError(t, err)
-		req.Header.Set("Authorization", "Bearer demo-export-token-change-me")
+		req.Header.Set("Authorization", "Bearer demo-token-change-me-0123456789")
 		req.Header.Set("Content-Type", "application/json")
 		resp, err := http.DefaultClient.Do(req)
 		require.NoError(t, err)

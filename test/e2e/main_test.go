@@ -26,8 +26,10 @@ var collectorBin string
 func TestMain(m *testing.M) {
 	flag.Parse()
 	if testing.Short() {
+		// Every test here runs the built distribution: none runs in -short mode, and the
+		// binary is not built.
 		fmt.Println("e2e: skipped in -short mode")
-		os.Exit(m.Run())
+		os.Exit(0)
 	}
 	collectorBin = os.Getenv("OTELCOL_AUDIT_BIN")
 	var cleanup func()

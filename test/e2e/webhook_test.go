@@ -44,14 +44,14 @@ receivers:
     okta:
       tenant: acme
       credentials:
-        - secret: okta-secret
+        - secret: okta-secret-0123456789
     kubernetes:
       tenant: cluster-e2e
       credentials:
-        - secret: k8s-token
+        - secret: k8s-token-0123456789ab
     github:
       webhook_secrets:
-        - secret: gh-secret
+        - secret: gh-secret-0123456789ab
           tenant: acme-corp
 exporters:
   otlp_http/e2e:
@@ -94,16 +94,16 @@ service:
 	}
 
 	// Okta: the verification handshake, then an event hook.
-	code, body := post(http.MethodGet, "/webhook/okta", nil, map[string]string{"Authorization": "okta-secret", "X-Okta-Verification-Challenge": "e2e-challenge"})
+	code, body := post(http.MethodGet, "/webhook/okta", nil, map[string]string{"Authorization": "okta-secret-0123456789", "X-Okta-Verification-Challenge": "e2e-challenge"})
 	require.Equal(t, http.StatusOK, code, body)
 	assert.JSONEq(t, `{"verification":"e2e-challenge"}`, body)
 	code, body = post(http.MethodPost, "/webhook/okta", payload("okta_event_hook.json"), map[string]string{"Authorization": "wrong"})
 	require.Equal(t, http.StatusUnauthorized, code, body)
-	code, body = post(http.MethodPost, "/webhook/okta", payload("okta_event_hook.json"), map[string]string{"Authorization": "okta-secret"})
+	code, body = post(http.MethodPost, "/webhook/okta", payload("okta_event_hook.json"), map[string]string{"Authorization": "okta-secret-0123456789"})
 	require.Equal(t, http.StatusOK, code, body)
 
 	// Kubernetes: the API server's bearer token from its kubeconfig.
-	code, body = post(http.MethodPost, "/webhook/kubernetes", payload("k8s_eventlist.json"), map[string]string{"Authorization": "Bearer k8s-token"})
+	code, body = post(http.MethodPost, "/webhook/kubernetes", payload("k8s_eventlist.json"), map[string]string{"Authorization": "Bearer k8s-token-0123456789ab"})
 	require.Equal(t, http.StatusOK, code, body)
 
 	// Generic: a Standard Webhooks signed NDJSON batch, then its redelivery.
@@ -122,7 +122,7 @@ service:
 
 	// GitHub: a signed webhook delivery.
 	member := payload("github_webhook_member.json")
-	gh := hmac.New(sha256.New, []byte("gh-secret"))
+	gh := hmac.New(sha256.New, []byte("gh-secret-0123456789ab"))
 	gh.Write(member)
 	code, body = post(http.MethodPost, "/webhook/github", member, map[string]string{
 		"X-GitHub-Event": "member", "X-GitHub-Delivery": "d-e2e", "X-Hub-Signature-256": "sha256=" + hex.EncodeToString(gh.Sum(nil)),
