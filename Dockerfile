@@ -7,7 +7,8 @@
 #     -v otelcol-audit-data:/var/lib/otelcol-audit otelcol-audit:dev
 #
 # The default command runs deploy/container/config.yaml, which listens on 0.0.0.0 and refuses
-# to start until real secrets are set (see that file).
+# to start until real secrets are set (see that file). The build caches modules and compiled
+# packages across builds with RUN --mount, which needs BuildKit (Docker 23+, Podman, Buildah).
 
 ARG GO_VERSION=1.26.8
 

@@ -60,7 +60,7 @@ lint:
 ## image: build the container image $(IMAGE) with docker, podman or buildah, whichever can run
 IMAGE ?= otelcol-audit:dev
 image:
-	@if command -v docker >/dev/null 2>&1 && docker info >/dev/null 2>&1; then engine="docker build"; \
+	@if command -v docker >/dev/null 2>&1 && docker info >/dev/null 2>&1; then engine="env DOCKER_BUILDKIT=1 docker build"; \
 	elif command -v podman >/dev/null 2>&1 && podman info >/dev/null 2>&1; then engine="podman build"; \
 	elif command -v buildah >/dev/null 2>&1 && buildah info >/dev/null 2>&1; then engine="buildah bud --layers"; \
 	else echo "make image: no container engine can run here: install docker (with a running daemon), podman or buildah" >&2; exit 1; fi; \

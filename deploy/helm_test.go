@@ -75,7 +75,6 @@ func helm(t *testing.T, bin string, args ...string) string {
 
 func TestHelmChart(t *testing.T) {
 	bin := testharness.ToolPath(t, "HELM_BIN", "helm")
-	collector := collectorBinary(t)
 	wantRules := prometheusRuleGroups(t, repoPath("dashboards/prometheus/otelcol-audit.rules.yaml"))
 
 	for name, values := range chartVariants(t) {
@@ -101,6 +100,7 @@ func TestHelmChart(t *testing.T) {
 			assert.Empty(t, byKind["Secret"], "secrets come from existing Secrets, never from values")
 
 			t.Run("collector configs validate", func(t *testing.T) {
+				collector := collectorBinary(t)
 				require.NotEmpty(t, byKind["ConfigMap"])
 				for _, cm := range byKind["ConfigMap"] {
 					config := str(cm, "data", "config.yaml")

@@ -5,12 +5,16 @@
 # rate, then stops the collector and checks that every acknowledged legitimate event reached the
 # report spool. Everything runs on loopback and stops by itself.
 #   scripts/hostile.sh                 # DURATION=60s WORKERS=64 BODY_SIZE=10485760
+#   BODY_SIZE=3145728 scripts/hostile.sh   # bodies under the 4 MiB limit: the decoders' caps work
+#   HOSTILE_TOKEN= scripts/hostile.sh      # hostile senders without a token (default: the demo
+#                                          # token, i.e. a compromised tenant)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$PWD
 duration=${DURATION:-60s}
 workers=${WORKERS:-64}
 body_size=${BODY_SIZE:-10485760}
+hostile_token=${HOSTILE_TOKEN-demo-token-change-me-0123456789}
 
 make -s build >/dev/null
 go build -o bin/hostileload ./cmd/hostileload
@@ -28,6 +32,7 @@ echo "collector pid $pid on $(nproc) cores, config/default.yaml" >&2
 
 status=0
 "$root/bin/hostileload" -pid "$pid" -duration "$duration" -workers "$workers" -body-size "$body_size" \
+  -hostile-token "$hostile_token" \
   -ids "$work/acked.txt" || status=$?
 
 kill -TERM "$pid" 2>/dev/null || true

@@ -19,6 +19,8 @@ import (
 	"net/http"
 	"net/url"
 	"os"
+	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -35,6 +37,7 @@ import (
 type options struct {
 	otlp, webhook string
 	token         string
+	hostileToken  string
 	pid           int
 	duration      time.Duration
 	workers       int
@@ -43,6 +46,7 @@ type options struct {
 	idsFile       string
 	verifySpool   string
 	tenant        string
+	shapes        string
 }
 
 func main() {
@@ -50,6 +54,7 @@ func main() {
 	flag.StringVar(&o.otlp, "otlp", "http://127.0.0.1:4318", "OTLP/HTTP base URL")
 	flag.StringVar(&o.webhook, "webhook", "http://127.0.0.1:8088", "webhook receiver base URL")
 	flag.StringVar(&o.token, "token", "demo-token-change-me-0123456789", "bearer token of the legitimate sender")
+	flag.StringVar(&o.hostileToken, "hostile-token", "demo-token-change-me-0123456789", "bearer token the hostile senders present (\"\" for none): a compromised tenant's token is the worse case")
 	flag.IntVar(&o.pid, "pid", 0, "collector process id, for RSS and liveness")
 	flag.DurationVar(&o.duration, "duration", 60*time.Second, "how long the hostile load runs")
 	flag.IntVar(&o.workers, "workers", 64, "parallel hostile senders")
@@ -58,6 +63,7 @@ func main() {
 	flag.StringVar(&o.idsFile, "ids", "", "write the acknowledged legitimate event ids to this file")
 	flag.StringVar(&o.verifySpool, "verify-spool", "", "instead of sending: check that every id in -ids is in this spool file")
 	flag.StringVar(&o.tenant, "tenant", "demo", "tenant of the legitimate events")
+	flag.StringVar(&o.shapes, "shapes", "", "only the hostile shapes whose name matches this regular expression")
 	flag.Parse()
 	var err error
 	if o.verifySpool != "" {
@@ -157,6 +163,16 @@ func run(o options) error {
 		}
 	}
 	shapes := hostileShapes(o)
+	if o.shapes != "" {
+		re, err := regexp.Compile(o.shapes)
+		if err != nil {
+			return fmt.Errorf("-shapes: %w", err)
+		}
+		shapes = slices.DeleteFunc(shapes, func(s shape) bool { return !re.MatchString(s.name) })
+		if len(shapes) == 0 {
+			return errors.New("-shapes matches no shape")
+		}
+	}
 	ctx, cancel := context.WithTimeout(context.Background(), o.duration)
 	defer cancel()
 
@@ -169,6 +185,9 @@ func run(o options) error {
 				s := shapes[i%len(shapes)]
 				req, _ := http.NewRequestWithContext(ctx, http.MethodPost, s.path, bytes.NewReader(s.body))
 				req.Header.Set("Content-Type", s.contentType)
+				if o.hostileToken != "" {
+					req.Header.Set("Authorization", "Bearer "+o.hostileToken)
+				}
 				resp, err := client.Do(req)
 				if err != nil {
 					if ctx.Err() == nil {
@@ -183,7 +202,7 @@ func run(o options) error {
 		})
 	}
 
-	var peak atomic.Int64
+	var peak, peakAnon atomic.Int64
 	var died atomic.Bool
 	wg.Go(func() {
 		t := time.NewTicker(200 * time.Millisecond)
@@ -196,6 +215,9 @@ func run(o options) error {
 					return
 				}
 				peak.Store(hwm)
+				if anon, err := statusKB(o.pid, "RssAnon:"); err == nil && anon > peakAnon.Load() {
+					peakAnon.Store(anon)
+				}
 			}
 			<-t.C
 		}
@@ -211,7 +233,7 @@ func run(o options) error {
 		}
 	}
 
-	fmt.Printf("hostile load: %d workers, %d-byte bodies, %s\n", o.workers, o.bodySize, o.duration)
+	fmt.Printf("hostile load: %d workers, %d-byte bodies, %s, hostile token set: %v\n", o.workers, o.bodySize, o.duration, o.hostileToken != "")
 	for _, s := range shapes {
 		fmt.Printf("  %-28s %v errors=%d\n", s.name, hostile.byCode[s.name], hostile.errs[s.name])
 	}
@@ -221,6 +243,9 @@ func run(o options) error {
 	}
 	fmt.Printf("legitimate events: sent %d, acknowledged %d (%.1f%%)\n", sent, len(acked), share)
 	fmt.Printf("peak RSS (VmHWM): %.0f MiB\n", float64(peak.Load())/(1<<20))
+	// RSS also counts the pages of memory-mapped files (the bbolt queue and spool) that were
+	// touched; the kernel can reclaim those. The anonymous part is the process's own memory.
+	fmt.Printf("peak anonymous RSS (RssAnon, sampled every 200ms): %.0f MiB\n", float64(peakAnon.Load())/(1<<20))
 	fmt.Printf("process survived: %v\n", !died.Load())
 	if o.idsFile != "" {
 		if err := os.WriteFile(o.idsFile, []byte(strings.Join(acked, "\n")+"\n"), 0o600); err != nil {
@@ -292,6 +317,21 @@ func legit(ctx context.Context, o options) ([]string, int) {
 		}
 	}
 	return acked, sent
+}
+
+// statusKB reads one "Name:   N kB" line of /proc/PID/status, in bytes.
+func statusKB(pid int, name string) (int64, error) {
+	data, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
+	if err != nil {
+		return 0, err
+	}
+	for line := range strings.SplitSeq(string(data), "\n") {
+		if rest, ok := strings.CutPrefix(line, name); ok {
+			kb, err := strconv.ParseInt(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(rest), "kB")), 10, 64)
+			return kb << 10, err
+		}
+	}
+	return 0, fmt.Errorf("no %s", name)
 }
 
 // vmHWM reads the peak resident set size of a process, in bytes.

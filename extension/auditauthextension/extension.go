@@ -39,6 +39,9 @@ const (
 	reasonClaims   = "claims"
 )
 
+// smallRequestBytes is the size up to which a request may use the whole admission budget.
+const smallRequestBytes = 256 << 10
+
 // errUnauthenticated is all a caller learns: which check failed goes to the metric only.
 var errUnauthenticated = errors.New("unauthenticated")
 
@@ -268,7 +271,13 @@ func (e *authExtension) GetHTTPHandler(context.Context) (extensionmiddleware.Wra
 				writeJSONError(w, http.StatusRequestEntityTooLarge, "", fmt.Sprintf("request body of %d bytes exceeds the admission budget of %d bytes (max_in_flight_bytes)", reserved, e.budget.Limit()))
 				return
 			}
-			if !e.budget.TryAcquire(reserved) {
+			// Large bodies share three quarters of the budget, so that a flood of them leaves
+			// room for the small requests ordinary senders make.
+			ceiling := e.budget.Limit()
+			if reserved > smallRequestBytes {
+				ceiling = e.budget.Limit() / 4 * 3
+			}
+			if !e.budget.TryAcquireWithin(reserved, ceiling) {
 				e.refuse(w, r, retryAfter)
 				return
 			}

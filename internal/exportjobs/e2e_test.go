@@ -92,7 +92,11 @@ func TestEndToEndMailpitSpoolDST(t *testing.T) {
 			ID string `json:"ID"`
 		} `json:"messages"`
 	}
-	require.Eventually(t, func() bool { mp.GetJSON(t, "/api/v1/messages", &list); return list.Total == 1 }, 30*time.Second, 20*time.Millisecond)
+	// Mailpit may count a message before it lists it.
+	require.Eventually(t, func() bool {
+		mp.GetJSON(t, "/api/v1/messages", &list)
+		return list.Total == 1 && len(list.Messages) == 1
+	}, 30*time.Second, 20*time.Millisecond)
 	var msg struct {
 		Subject string `json:"Subject"`
 		Text    string `json:"Text"`

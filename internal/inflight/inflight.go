@@ -32,10 +32,18 @@ func (b *Budget) InUse() int64 {
 // waiting request would hold its connection and its goroutine, which is what the budget is
 // there to bound. Reserve at least 1 byte per request so that empty bodies count too.
 func (b *Budget) TryAcquire(n int64) bool {
+	return b.TryAcquireWithin(n, b.limit)
+}
+
+// TryAcquireWithin reserves n bytes only if the bytes in use stay at or below ceiling (itself
+// capped at the limit). Large requests are admitted within a lower ceiling than small ones, so
+// that a flood of large bodies cannot take the room ordinary requests need.
+func (b *Budget) TryAcquireWithin(n, ceiling int64) bool {
 	n = max(n, 1)
+	ceiling = min(ceiling, b.limit)
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	if b.used+n > b.limit {
+	if b.used+n > ceiling {
 		return false
 	}
 	b.used += n

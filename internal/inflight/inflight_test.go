@@ -34,3 +34,11 @@ func TestBudgetConcurrent(t *testing.T) {
 	wg.Wait()
 	assert.Zero(t, b.InUse())
 }
+
+func TestLargeRequestsLeaveRoomForSmallOnes(t *testing.T) {
+	b := New(100)
+	assert.True(t, b.TryAcquireWithin(40, 75))
+	assert.False(t, b.TryAcquireWithin(40, 75), "a second large request would pass the ceiling")
+	assert.True(t, b.TryAcquire(50), "small requests may use the whole budget")
+	assert.False(t, b.TryAcquire(11))
+}

@@ -6,7 +6,7 @@ import (
 	"time"
 
 	"github.com/grafana/loki/pkg/push"
-	"github.com/klauspost/compress/snappy"
+	"github.com/klauspost/compress/s2"
 )
 
 // DefaultPushPath is Loki's push path, appended to a base URL.
@@ -73,5 +73,7 @@ func Encode(req *push.PushRequest) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	return snappy.Encode(nil, raw), nil
+	// The fast mode writes the same snappy block format as the "better" mode, at a fraction of
+	// the CPU; Loki decodes either.
+	return s2.EncodeSnappy(nil, raw), nil
 }
