@@ -142,11 +142,25 @@ func TestExplorerHasTheRequiredFiltersAndPanels(t *testing.T) {
 		assert.Contains(t, string(raw), "var-"+variable+"=${__value.raw:percentencode}", title)
 	}
 
+	// The export links: the complete log file carries no filters, the view carries them all
+	// (explorer_test.go checks both against the export API's parser).
 	links, _ := dash["links"].([]any)
-	require.NotEmpty(t, links)
-	url := links[0].(jsonObject)["url"].(string)
-	assert.True(t, strings.HasPrefix(url, "${export_base_url}/api/v1/exports/new?"), url)
-	for _, param := range []string{"from=${__from:date:iso}", "to=${__to:date:iso}", "tenant=", "categories=", "outcomes=", "author=", "summary=", "source_ip="} {
-		assert.Contains(t, url, param)
+	urls := map[string]string{}
+	for _, l := range links {
+		urls[l.(jsonObject)["title"].(string)] = l.(jsonObject)["url"].(string)
+	}
+	for _, title := range []string{"Generate log file (CSV)", "Generate log file (XLSX)", "Export this view (CSV)", "Export this view (XLSX)"} {
+		url := urls[title]
+		assert.True(t, strings.HasPrefix(url, "${export_base_url}/api/v1/exports/new?"), "%s: %s", title, url)
+		for _, param := range []string{"from=${__from:date:iso}", "to=${__to:date:iso}", "tenant="} {
+			assert.Contains(t, url, param, title)
+		}
+		for _, param := range []string{"categories=", "outcomes=", "author=", "summary=", "source_ip="} {
+			if strings.HasPrefix(title, "Export this view") {
+				assert.Contains(t, url, param, title)
+			} else {
+				assert.NotContains(t, url, param, title)
+			}
+		}
 	}
 }

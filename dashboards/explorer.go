@@ -29,22 +29,71 @@ var eventColumns = []struct{ field, title, filter string }{
 	{audit.LokiMetaSourceIP, "Source IP", varSourceIP},
 }
 
-// ExportURLTemplate is the "Generate log file" link: the GET form of POST /api/v1/exports on
-// the on-demand export endpoint, carrying the dashboard's time range and filters.
-// docs/dashboards.md documents it as that endpoint's contract.
-func ExportURLTemplate(format string) string {
-	return "${" + varExportBaseURL + "}/api/v1/exports/new?" + strings.Join([]string{
+// Export scopes, as the export API's scope parameter names them.
+const (
+	// ExportScopeAll is "Generate log file": every event of the time range for the tenant.
+	// Admins know a log file as the complete log; the dashboard's filters narrow what they
+	// look at, not what the file holds, so the link carries none.
+	ExportScopeAll = "all"
+	// ExportScopeView is "Export this view": the events that match the dashboard's filters.
+	ExportScopeView = "view"
+)
+
+// ExportURLTemplate is an export link: the GET form of POST /api/v1/exports on the
+// on-demand export endpoint, carrying the dashboard's time range and the tenant, and for
+// ExportScopeView the filters too. docs/dashboards.md documents it as that endpoint's
+// contract.
+func ExportURLTemplate(scope, format string) string {
+	params := []string{
 		"tenant=${" + varTenant + ":percentencode}",
 		"from=${__from:date:iso}",
 		"to=${__to:date:iso}",
-		"services=${" + varService + ":csv}",
-		"categories=${" + varCategory + ":csv}",
-		"outcomes=${" + varOutcome + ":csv}",
-		"author=${" + varAuthor + ":percentencode}",
-		"summary=${" + varSummary + ":percentencode}",
-		"source_ip=${" + varSourceIP + ":percentencode}",
-		"format=" + format,
-	}, "&")
+		"scope=" + scope,
+	}
+	if scope == ExportScopeView {
+		params = append(params,
+			"services=${"+varService+":csv}",
+			"categories=${"+varCategory+":csv}",
+			"outcomes=${"+varOutcome+":csv}",
+			"author=${"+varAuthor+":percentencode}",
+			"summary=${"+varSummary+":percentencode}",
+			"source_ip=${"+varSourceIP+":percentencode}",
+		)
+	}
+	params = append(params, "format="+format)
+	return "${" + varExportBaseURL + "}/api/v1/exports/new?" + strings.Join(params, "&")
+}
+
+// exportLink is a dashboard link to an export, with a tooltip that says what the file holds.
+type exportLink struct {
+	title, url, tooltip string
+}
+
+func (l exportLink) Build() (dashboard.DashboardLink, error) {
+	return dashboard.DashboardLink{
+		Title:       l.title,
+		Type:        dashboard.DashboardLinkTypeLink,
+		Url:         ptr(l.url),
+		Tooltip:     l.tooltip,
+		Tags:        []string{},
+		TargetBlank: true,
+		Icon:        "external link",
+	}, nil
+}
+
+// exportLinks are the explorer's export links: the complete log file first, as admins look
+// for it by that name, then the filtered view.
+func exportLinks() []cog.Builder[dashboard.DashboardLink] {
+	const (
+		all  = "Every event of the time range for the tenant in \"Tenant (export)\"; the filters are not applied."
+		view = "The events of the time range that match the filters, for the tenant in \"Tenant (export)\"."
+	)
+	return []cog.Builder[dashboard.DashboardLink]{
+		exportLink{title: "Generate log file (CSV)", url: ExportURLTemplate(ExportScopeAll, "csv"), tooltip: all},
+		exportLink{title: "Generate log file (XLSX)", url: ExportURLTemplate(ExportScopeAll, "xlsx"), tooltip: all},
+		exportLink{title: "Export this view (CSV)", url: ExportURLTemplate(ExportScopeView, "csv"), tooltip: view},
+		exportLink{title: "Export this view (XLSX)", url: ExportURLTemplate(ExportScopeView, "xlsx"), tooltip: view},
+	}
 }
 
 func labelVariable(name, label, lokiLabel string) *dashboard.QueryVariableBuilder {
@@ -133,14 +182,10 @@ func explorerDashboard(opts Options) *dashboard.DashboardBuilder {
 		})
 	}
 
-	exportLinks := []cog.Builder[dashboard.DashboardLink]{
-		link{title: "Generate log file (CSV)", url: ExportURLTemplate("csv"), newTab: true},
-		link{title: "Generate log file (XLSX)", url: ExportURLTemplate("xlsx"), newTab: true},
-	}
-
 	return dashboard.NewDashboardBuilder("Audit log explorer").
 		Uid(uidExplorer).
-		Description("Audit events in Loki, filtered by time range, service, category, outcome, author, summary and source IP.").
+		Description("Audit events in Loki, filtered by time range, service, category, outcome, author, summary and source IP. "+
+			"\"Generate log file\" exports every event of the time range for the tenant; \"Export this view\" exports the events the filters select.").
 		Tags([]string{"otelcol-audit", "audit"}).
 		Time("now-24h", "now").
 		Refresh("").
@@ -158,7 +203,7 @@ func explorerDashboard(opts Options) *dashboard.DashboardBuilder {
 			Description("Base URL of the on-demand export endpoint.").
 			Hide(dashboard.VariableHideHideVariable).
 			DefaultValue(str(opts.ExportBaseURL))).
-		Links(exportLinks).
+		Links(exportLinks()).
 		WithPanel(timeseries.NewPanelBuilder().
 			Title("Events over time by category").
 			Datasource(datasourceRef(lokiType)).

@@ -1,7 +1,8 @@
 // Package exportjobs is the on-demand export engine behind "Generate log file": an admin
-// asks for the audit log of one tenant over a period, optionally filtered; the file is
-// rendered in the background from the spool by a bounded worker pool; when it is ready the
-// requester is emailed a signed, expiring download link.
+// asks for the audit log of one tenant over a period, either the complete log file or a
+// filtered view (scope.go); the file is rendered in the background from the spool by a
+// bounded worker pool; when it is ready the requester is emailed a signed, expiring
+// download link.
 //
 // The engine is transport-agnostic except for Handler, which serves the HTTP API
 // (docs/openapi/exports.yaml) and is meant to be mounted on the confighttp server that

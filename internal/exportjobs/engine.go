@@ -61,10 +61,12 @@ type Job struct {
 	SourceIP  string    `json:"source_ip,omitempty"`
 	From      time.Time `json:"from"`
 	To        time.Time `json:"to"`
-	Filters   Filters   `json:"filters"`
-	Format    string    `json:"format"`
-	Timezone  string    `json:"timezone"`
-	Notify    []string  `json:"notify,omitempty"`
+	// Scope is ScopeAll or ScopeView.
+	Scope    string   `json:"scope"`
+	Filters  Filters  `json:"filters"`
+	Format   string   `json:"format"`
+	Timezone string   `json:"timezone"`
+	Notify   []string `json:"notify,omitempty"`
 
 	Status     Status    `json:"status"`
 	Error      string    `json:"error,omitempty"`
@@ -252,6 +254,10 @@ func (e *Engine) load() error {
 			var j Job
 			if err := json.Unmarshal(v, &j); err != nil {
 				return nil // an unreadable record is skipped, never fatal
+			}
+			if j.Scope == "" {
+				// Recorded before jobs had a scope: the default a request would get now.
+				j.Scope, _ = resolveScope("", j.Filters)
 			}
 			e.jobs[j.ID] = &j
 			return nil

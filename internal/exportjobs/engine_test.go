@@ -170,6 +170,8 @@ func TestValidationNamesField(t *testing.T) {
 		{"bad tenant", map[string]any{"tenant": "a/b", "from": from, "to": to}, "tenant"},
 		{"bad format", map[string]any{"tenant": "acme", "from": from, "to": to, "format": "pdf"}, "format"},
 		{"bad outcome", map[string]any{"tenant": "acme", "from": from, "to": to, "filters": map[string]any{"outcome": "maybe"}}, "filters.outcome"},
+		{"complete log file with filters", map[string]any{"tenant": "acme", "from": from, "to": to, "scope": "all", "filters": map[string]any{"outcome": "failure"}}, "scope"},
+		{"bad scope", map[string]any{"tenant": "acme", "from": from, "to": to, "scope": "filtered"}, "scope"},
 		{"typo'd filter", map[string]any{"tenant": "acme", "from": from, "to": to, "filters": map[string]any{"author": "x"}}, "author"},
 		{"bad notify", map[string]any{"tenant": "acme", "from": from, "to": to, "notify": []string{"x\r\nBcc: y@z"}}, "notify[0]"},
 		{"wrong type", map[string]any{"tenant": "acme", "from": from, "to": to, "notify": "a@b.c"}, "notify"},

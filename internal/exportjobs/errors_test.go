@@ -110,6 +110,8 @@ func TestNotifyErrorIsGeneric(t *testing.T) {
 	}, 10*time.Second, time.Millisecond)
 	m := regexp.MustCompile(`^notification failed \(error id ([0-9a-f]{16})\)$`).FindStringSubmatch(v.NotifyError)
 	require.Len(t, m, 2, v.NotifyError)
+	_, page := env.browserGet(t, tokenAcme, StatusPath(c.ID))
+	assert.Contains(t, page, "The email to alice@acme.test was not sent: notification failed (error id "+m[1]+").")
 	fields := logWithErrorID(t, logs, m[1])
 	assert.Contains(t, fields["error"], "smtp.internal.example:587")
 	assert.Contains(t, fields["error"], "535 5.7.8")

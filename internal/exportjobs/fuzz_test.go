@@ -14,7 +14,8 @@ import (
 // request is well formed; the compiled filters accept a row equal to their own values.
 func FuzzParseRequest(f *testing.F) {
 	f.Add(`{"tenant":"acme","from":"2026-11-01T00:00:00Z","to":"2026-11-02T00:00:00Z","filters":{"authors":["a"],"outcome":"failure","contains":"x"},"format":"csv.gz","notify":["a@b.c"]}`,
-		"tenant=acme&from=2026-11-01T00:00:00Z&to=1793577600000&categories=A,B&author=al&outcomes=success")
+		"tenant=acme&from=2026-11-01T00:00:00Z&to=1793577600000&categories=A,B&author=al&outcomes=success&scope=view")
+	f.Add(`{"tenant":"acme","from":"2026-11-01T00:00:00Z","to":"2026-11-02T00:00:00Z","scope":"all"}`, "tenant=acme&from=1793491200000&to=1793577600000&scope=all&author=")
 	f.Add(`{"tenant":"..","from":"x"}`, "tenant=%ZZ&from=")
 	f.Add(`[]`, "notify=a@b.c")
 	now := time.Date(2026, 11, 25, 0, 0, 0, 0, time.UTC)
@@ -29,6 +30,9 @@ func FuzzParseRequest(f *testing.F) {
 			}
 			if !req.From.Before(req.To) || req.Format == "" || req.Timezone == "" {
 				t.Fatalf("accepted a malformed request: %+v", req)
+			}
+			if req.Scope != ScopeView && (req.Scope != ScopeAll || !req.Filters.empty()) {
+				t.Fatalf("accepted scope %q with filters %+v", req.Scope, req.Filters)
 			}
 			m := newMatcher(req.Filters)
 			row := reportrender.Row{Author: first(req.Filters.Authors) + req.Filters.AuthorContains, Category: first(req.Filters.Categories),

@@ -299,23 +299,27 @@ var statusPage = template.Must(template.New("status").Parse(`<!doctype html>
 <table>
 <tr><td>Tenant</td><td>{{.Tenant}}</td></tr>
 <tr><td>Period</td><td>{{.From}} – {{.To}}</td></tr>
+<tr><td>Content</td><td><b>{{.ScopeTitle}}</b>: {{.ScopeDetail}}</td></tr>
 <tr><td>Status</td><td><b>{{.Status}}</b>{{if .Error}}: {{.Error}}{{end}}</td></tr>
 <tr><td>Progress</td><td>{{.Rows}} rows written, {{printf "%.0f" .Percent}}% of the period scanned</td></tr>
 {{if .SHA256}}<tr><td>SHA-256</td><td><code>{{.SHA256}}</code> ({{.Size}} bytes)</td></tr>{{end}}
 {{range .Notes}}<tr><td>Note</td><td>{{.}}</td></tr>{{end}}
 </table>
 {{if .DownloadURL}}<p><a href="{{.DownloadURL}}">Download {{.FileName}}</a> (link valid until {{.Expires}})</p>{{end}}
-{{if .Notify}}<p>An email with the link goes to {{.Notify}} when the file is ready.</p>{{end}}
+{{if .NotifyError}}<p>The email to {{.Notify}} was not sent: {{.NotifyError}}.</p>
+{{else if and .Notify .Refresh}}<p>An email with the link goes to {{.Notify}} when the file is ready.</p>
+{{else if and .Notify .DownloadURL}}<p>The link is also emailed to {{.Notify}}.</p>{{end}}
 </body></html>
 `))
 
 func (e *Engine) writeStatusPage(w http.ResponseWriter, v View) {
+	scopeTitle, scopeDetail := scopeText(v.Scope, v.Filters)
 	pageSecurityHeaders(w)
 	_ = statusPage.Execute(w, map[string]any{
-		"ID": v.ID, "Tenant": v.Tenant, "From": v.From.Format("2006-01-02T15:04:05Z07:00"), "To": v.To.Format("2006-01-02T15:04:05Z07:00"),
+		"ID": v.ID, "Tenant": v.Tenant, "ScopeTitle": scopeTitle, "ScopeDetail": scopeDetail, "From": v.From.Format("2006-01-02T15:04:05Z07:00"), "To": v.To.Format("2006-01-02T15:04:05Z07:00"),
 		"Status": v.Status, "Error": v.Error, "Rows": v.Progress.RowsWritten, "Percent": v.Progress.PercentScanned,
 		"SHA256": v.SHA256, "Size": v.Size, "Notes": v.Notes, "DownloadURL": v.DownloadURL, "FileName": v.FileName,
-		"Expires": v.ExpiresAt.UTC().Format("2006-01-02 15:04 MST"), "Notify": strings.Join(v.Notify, ", "),
+		"Expires": v.ExpiresAt.UTC().Format("2006-01-02 15:04 MST"), "Notify": strings.Join(v.Notify, ", "), "NotifyError": v.NotifyError,
 		"Refresh": v.Status == StatusPending || v.Status == StatusRunning,
 	})
 }

@@ -231,8 +231,9 @@ var confirmPage = template.Must(template.New("confirm").Parse(`<!doctype html>
 <tr><td>Tenant</td><td><b>{{.Tenant}}</b></td></tr>
 <tr><td>From</td><td>{{.From}}</td></tr>
 <tr><td>To</td><td>{{.To}}</td></tr>
+{{if .Filters}}<tr><td>Content</td><td><b>{{.ScopeTitle}}</b>: only the events that match every filter below</td></tr>
 {{range .Filters}}<tr><td>{{.Name}}</td><td>{{.Value}}</td></tr>
-{{else}}<tr><td>Filters</td><td>none: every event of the period</td></tr>
+{{end}}{{else}}<tr><td>Content</td><td><b>{{.ScopeTitle}}</b>: {{.ScopeDetail}}</td></tr>
 {{end}}<tr><td>Format</td><td>{{.Format}}</td></tr>
 <tr><td>Time zone</td><td>{{.Timezone}}</td></tr>
 <tr><td>Notify</td><td>{{if .Notify}}{{.Notify}}, when the file is ready{{else}}nobody: follow the status page for the download link{{end}}</td></tr>
@@ -246,22 +247,8 @@ var confirmPage = template.Must(template.New("confirm").Parse(`<!doctype html>
 </body></html>
 `))
 
-type nameValue struct{ Name, Value string }
-
 func (e *Engine) writeConfirmPage(w http.ResponseWriter, who Identity, req Request, q url.Values, token string, expires time.Time) {
-	f := req.Filters
-	var filters []nameValue
-	for _, nv := range []nameValue{
-		{"Services", strings.Join(f.Services, ", ")}, {"Categories", strings.Join(f.Categories, ", ")},
-		{"Outcomes", strings.Join(f.Outcomes, ", ")}, {"Authors", strings.Join(f.Authors, ", ")},
-		{"Summaries", strings.Join(f.Summaries, ", ")}, {"Author contains", f.AuthorContains},
-		{"Summary contains", f.SummaryContains}, {"Source IP contains", f.SourceIPContains},
-		{"Any column contains", f.Contains},
-	} {
-		if nv.Value != "" {
-			filters = append(filters, nv)
-		}
-	}
+	scopeTitle, scopeDetail := scopeText(req.Scope, req.Filters)
 	// The form carries the link's parameters as given, so that the POST parses to the same
 	// request the token was issued for.
 	keys := make([]string, 0, len(q))
@@ -282,7 +269,7 @@ func (e *Engine) writeConfirmPage(w http.ResponseWriter, who Identity, req Reque
 	_ = confirmPage.Execute(w, map[string]any{
 		"Requester": who.Name, "Tenant": req.Tenant,
 		"From": req.From.In(loc).Format(layout), "To": req.To.In(loc).Format(layout) + " (exclusive)",
-		"Filters": filters, "Format": req.Format, "Timezone": req.Timezone, "Notify": strings.Join(req.Notify, ", "),
+		"ScopeTitle": scopeTitle, "ScopeDetail": scopeDetail, "Filters": req.Filters.list(), "Format": req.Format, "Timezone": req.Timezone, "Notify": strings.Join(req.Notify, ", "),
 		"Action": LinkPath, "Hidden": hidden, "TokenField": FormTokenField, "Token": token,
 		"Expires": expires.UTC().Format("2006-01-02 15:04 MST"),
 	})

@@ -84,7 +84,7 @@ func (e *Engine) submit(ctx context.Context, who Identity, req Request, sourceIP
 	now := e.now()
 	j := &Job{
 		ID: newID(), Tenant: req.Tenant, Requester: who.Name, SourceIP: sourceIP,
-		From: req.From, To: req.To, Filters: req.Filters, Format: req.Format, Timezone: req.Timezone,
+		From: req.From, To: req.To, Scope: req.Scope, Filters: req.Filters, Format: req.Format, Timezone: req.Timezone,
 		Notify: req.Notify, Status: StatusPending, CreatedAt: now,
 		FileName: fileName(req.Tenant, req.From, req.To, req.Format),
 	}
@@ -109,8 +109,8 @@ func (e *Engine) submit(ctx context.Context, who Identity, req Request, sourceIP
 	e.emit(ctx, selfaudit.Event{
 		Time: now, Tenant: j.Tenant, Author: who.Name, Action: selfaudit.ActionExportRequested,
 		Target: j.ID, Outcome: audit.OutcomeSuccess, SourceIP: sourceIP,
-		Description: fmt.Sprintf("Export %s of %s requested for %s to %s (%s)", j.ID, j.Tenant,
-			j.From.Format(time.RFC3339), j.To.Format(time.RFC3339), j.Format),
+		Description: fmt.Sprintf("Export %s of %s requested for %s to %s (%s, scope %s)", j.ID, j.Tenant,
+			j.From.Format(time.RFC3339), j.To.Format(time.RFC3339), j.Format, j.Scope),
 	})
 	return &snapshot, nil
 }
@@ -201,9 +201,12 @@ func (e *Engine) checkSize(ctx context.Context, req Request) error {
 // View is a job as the API shows it.
 type View struct {
 	Job
-	Progress    Progress `json:"progress"`
-	StatusURL   string   `json:"status_url"`
-	DownloadURL string   `json:"download_url,omitempty"`
+	// ScopeDescription tells a person what the file holds: "Complete log file: every event
+	// of the range" or "Filtered view: " and the filters.
+	ScopeDescription string   `json:"scope_description"`
+	Progress         Progress `json:"progress"`
+	StatusURL        string   `json:"status_url"`
+	DownloadURL      string   `json:"download_url,omitempty"`
 }
 
 // Progress of a job.
@@ -227,7 +230,7 @@ func (e *Engine) Get(who Identity, id string) (View, error) {
 }
 
 func (e *Engine) viewLocked(j *Job) View {
-	v := View{Job: *j, StatusURL: e.baseURL + StatusPath(j.ID)}
+	v := View{Job: *j, ScopeDescription: describeScope(j.Scope, j.Filters), StatusURL: e.baseURL + StatusPath(j.ID)}
 	v.Notify = slices.Clone(j.Notify)
 	switch j.Status {
 	case StatusRunning:

@@ -160,6 +160,7 @@ var mailHTML = template.Must(template.New("mail").Parse(`<!doctype html>
 <html><body style="font-family:sans-serif">
 <p>The audit log export of tenant <b>{{.Tenant}}</b> from {{.From}} to {{.To}} is ready.</p>
 <table>
+<tr><td>Content</td><td><b>{{.ScopeTitle}}</b>: {{.ScopeDetail}}</td></tr>
 <tr><td>Rows</td><td>{{.Rows}}</td></tr>
 <tr><td>File</td><td>{{.File}} ({{.Size}} bytes)</td></tr>
 <tr><td>SHA-256</td><td><code>{{.SHA256}}</code></td></tr>
@@ -171,11 +172,12 @@ var mailHTML = template.Must(template.New("mail").Parse(`<!doctype html>
 `))
 
 func (e *Engine) message(j *Job) (reportmail.Message, error) {
+	scopeTitle, scopeDetail := scopeText(j.Scope, j.Filters)
 	v := struct {
-		Tenant, From, To, File, SHA256, Expires, URL, Requester, ID string
-		Rows, Size                                                  int64
+		Tenant, From, To, ScopeTitle, ScopeDetail, File, SHA256, Expires, URL, Requester, ID string
+		Rows, Size                                                                           int64
 	}{
-		Tenant: j.Tenant, From: j.From.Format(time.RFC3339), To: j.To.Format(time.RFC3339),
+		Tenant: j.Tenant, ScopeTitle: scopeTitle, ScopeDetail: scopeDetail, From: j.From.Format(time.RFC3339), To: j.To.Format(time.RFC3339),
 		File: j.FileName, SHA256: j.SHA256, Expires: j.ExpiresAt.UTC().Format(time.RFC3339),
 		URL: e.downloadURL(j), Requester: j.Requester, ID: j.ID, Rows: j.Rows, Size: j.Size,
 	}
@@ -183,8 +185,8 @@ func (e *Engine) message(j *Job) (reportmail.Message, error) {
 	if err := mailHTML.Execute(&html, v); err != nil {
 		return reportmail.Message{}, err
 	}
-	text := fmt.Sprintf("The audit log export of tenant %s from %s to %s is ready.\n\nRows: %d\nFile: %s (%d bytes)\nSHA-256: %s\nLink valid until: %s\n\nDownload: %s\n\nRequested by %s. Export id %s.\n",
-		v.Tenant, v.From, v.To, v.Rows, v.File, v.Size, v.SHA256, v.Expires, v.URL, v.Requester, v.ID)
+	text := fmt.Sprintf("The audit log export of tenant %s from %s to %s is ready.\n\nContent: %s: %s\nRows: %d\nFile: %s (%d bytes)\nSHA-256: %s\nLink valid until: %s\n\nDownload: %s\n\nRequested by %s. Export id %s.\n",
+		v.Tenant, v.From, v.To, v.ScopeTitle, v.ScopeDetail, v.Rows, v.File, v.Size, v.SHA256, v.Expires, v.URL, v.Requester, v.ID)
 	return reportmail.Message{
 		MessageID: "export." + j.ID + "@" + e.host,
 		To:        j.Notify,

@@ -58,8 +58,10 @@ type Filters struct {
 type Request struct {
 	Tenant   string
 	From, To time.Time
-	Filters  Filters
-	Format   string
+	// Scope is ScopeAll (Filters is empty) or ScopeView.
+	Scope   string
+	Filters Filters
+	Format  string
 	// Timezone is the IANA zone of the Date column; default UTC.
 	Timezone string
 	Notify   []string
@@ -82,6 +84,7 @@ type requestJSON struct {
 	Tenant   string      `json:"tenant"`
 	From     string      `json:"from"`
 	To       string      `json:"to"`
+	Scope    string      `json:"scope"`
 	Filters  filtersJSON `json:"filters"`
 	Format   string      `json:"format"`
 	Timezone string      `json:"timezone"`
@@ -118,7 +121,7 @@ func ParseJSON(r io.Reader, now time.Time) (Request, error) {
 	if in.Filters.Outcome != "" {
 		f.Outcomes = append(f.Outcomes, in.Filters.Outcome)
 	}
-	return build(in.Tenant, in.From, in.To, f, in.Format, in.Timezone, in.Notify, now)
+	return build(in.Tenant, in.From, in.To, in.Scope, f, in.Format, in.Timezone, in.Notify, now)
 }
 
 func jsonFieldError(err error) error {
@@ -134,8 +137,8 @@ func jsonFieldError(err error) error {
 
 // ParseQuery reads and validates the GET form (the dashboards' "Generate log file" link):
 //
-//	tenant, from, to, format, timezone, services, categories, outcomes, authors, summaries
-//	(comma-separated lists), author, summary, source_ip, contains (substrings).
+//	tenant, from, to, scope, format, timezone, services, categories, outcomes, authors,
+//	summaries (comma-separated lists), author, summary, source_ip, contains (substrings).
 //
 // from and to are RFC 3339 or Unix milliseconds (Grafana's ${__from}). The form takes no
 // notify parameter: a link must not be able to send data to an address chosen by whoever
@@ -163,11 +166,11 @@ func ParseQuery(q url.Values, now time.Time) (Request, error) {
 		SummaryContains:  q.Get("summary"),
 		SourceIPContains: q.Get("source_ip"),
 	}
-	return build(q.Get("tenant"), q.Get("from"), q.Get("to"), f, q.Get("format"), q.Get("timezone"), nil, now)
+	return build(q.Get("tenant"), q.Get("from"), q.Get("to"), q.Get("scope"), f, q.Get("format"), q.Get("timezone"), nil, now)
 }
 
 var queryParams = map[string]bool{
-	"tenant": true, "from": true, "to": true, "format": true, "timezone": true,
+	"tenant": true, "from": true, "to": true, "scope": true, "format": true, "timezone": true,
 	"services": true, "categories": true, "outcomes": true, "authors": true, "summaries": true,
 	"author": true, "summary": true, "source_ip": true, "contains": true,
 }
@@ -186,7 +189,7 @@ func splitList(s string) []string {
 	return out
 }
 
-func build(tenant, from, to string, f Filters, format, tz string, notify []string, now time.Time) (Request, error) {
+func build(tenant, from, to, scope string, f Filters, format, tz string, notify []string, now time.Time) (Request, error) {
 	req := Request{Tenant: tenant, Format: format, Timezone: tz, Notify: notify}
 	if err := audit.ValidateTenant(tenant); err != nil {
 		return Request{}, fieldErr("tenant", "%v", err)
@@ -224,6 +227,9 @@ func build(tenant, from, to string, f Filters, format, tz string, notify []strin
 		return Request{}, err
 	}
 	req.Filters = f
+	if req.Scope, err = resolveScope(scope, f); err != nil {
+		return Request{}, err
+	}
 	if len(req.Notify) > maxNotify {
 		return Request{}, fieldErr("notify", "has more than %d addresses", maxNotify)
 	}
@@ -335,8 +341,7 @@ func newMatcher(f Filters) *matcher {
 		contains: strings.ToLower(f.Contains), author: strings.ToLower(f.AuthorContains),
 		summary: strings.ToLower(f.SummaryContains), sourceIP: strings.ToLower(f.SourceIPContains),
 	}
-	m.empty = len(m.services)+len(m.authors)+len(m.categories)+len(m.summaries)+len(m.outcomes) == 0 &&
-		m.contains == "" && m.author == "" && m.summary == "" && m.sourceIP == ""
+	m.empty = f.empty()
 	return m
 }
 

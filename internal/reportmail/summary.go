@@ -44,6 +44,23 @@ type FileRef struct {
 	URL string
 	// Expires is when URL stops working.
 	Expires time.Time
+	// Manifest describes the file's signed manifest; nil when it has none.
+	Manifest *ManifestRef
+}
+
+// ManifestRef is the manifest beside a report file: what a recipient needs to check the file
+// and notice a missing period.
+type ManifestRef struct {
+	// Name is the manifest's file name.
+	Name string
+	// URL is its signed download link; empty when it is attached.
+	URL string
+	// Digest is the hex SHA-256 of the manifest file.
+	Digest string
+	// Previous is the digest of the previous manifest of the chain; empty at a chain start.
+	Previous string
+	// KeyID is the signing key's id; empty when the manifest is unsigned.
+	KeyID string
 }
 
 // Summary renders the plain-text and HTML bodies of a report email. HTML is escaped by
@@ -120,7 +137,12 @@ Top authors:
 Files:
 {{range .Files}}  {{.Name}} ({{.HumanSize}}){{if .URL}}
     Download: {{.URL}}
-    The link expires {{.ExpiresAt}}.{{else}}: attached{{end}}
+    The link expires {{.ExpiresAt}}.{{else}}: attached{{end}}{{with .Manifest}}
+    Manifest: {{.Name}}{{if .URL}}
+    Download: {{.URL}}{{else}}, attached{{end}}
+    Manifest SHA-256: {{.Digest}}
+    Previous manifest: {{if .Previous}}{{.Previous}}{{else}}none, first of its chain{{end}}
+    Signed with key: {{if .KeyID}}{{.KeyID}}{{else}}unsigned{{end}}{{end}}
 {{end}}{{end}}`))
 
 var htmlBody = htmltemplate.Must(htmltemplate.New("html").Parse(`<!DOCTYPE html>
@@ -141,7 +163,11 @@ var htmlBody = htmltemplate.Must(htmltemplate.New("html").Parse(`<!DOCTYPE html>
 </table>{{end}}
 {{if .Files}}<h3>Files</h3>
 <ul>{{range .Files}}
-<li>{{if .URL}}<a href="{{.URL}}">{{.Name}}</a> ({{.HumanSize}}), the link expires {{.ExpiresAt}}{{else}}{{.Name}} ({{.HumanSize}}), attached{{end}}</li>{{end}}
+<li>{{if .URL}}<a href="{{.URL}}">{{.Name}}</a> ({{.HumanSize}}), the link expires {{.ExpiresAt}}{{else}}{{.Name}} ({{.HumanSize}}), attached{{end}}{{with .Manifest}}
+<br>Manifest: {{if .URL}}<a href="{{.URL}}">{{.Name}}</a>{{else}}{{.Name}}, attached{{end}}
+<br>Manifest SHA-256: <code>{{.Digest}}</code>
+<br>Previous manifest: {{if .Previous}}<code>{{.Previous}}</code>{{else}}none, first of its chain{{end}}
+<br>Signed with key: {{if .KeyID}}<code>{{.KeyID}}</code>{{else}}unsigned{{end}}{{end}}</li>{{end}}
 </ul>{{end}}
 </body></html>
 `))
