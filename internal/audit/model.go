@@ -70,6 +70,9 @@ const (
 	// ReasonUnreadableTime: the event states a time that cannot be read or is implausible; the
 	// record time is the observed time.
 	ReasonUnreadableTime = "unreadable_time"
+	// ReasonEnvelopeTooLarge: the body was an envelope of more events than one record may be
+	// split into; the record is kept whole, unmapped, with the envelope in audit.original.
+	ReasonEnvelopeTooLarge = "envelope_too_large"
 )
 
 // NormalizeOutcome maps the many spellings sources use to the three model values.

@@ -2,6 +2,8 @@ package auditnormalizerprocessor
 
 import (
 	"context"
+	"encoding/json"
+	"os"
 	"path/filepath"
 	"testing"
 
@@ -171,5 +173,43 @@ func TestOTTLBaselineEquivalent(t *testing.T) {
 		}
 		assert.Equal(t, a.Body().AsString(), o.Body().AsString(), "record %d body", i)
 		assert.Equal(t, a.Timestamp(), o.Timestamp(), "record %d time", i)
+	}
+}
+
+// BenchmarkEnvelope measures records whose body is an envelope of benchBatch CloudTrail
+// records, split and normalised; one op is one event, so ns/op and allocs/op compare with
+// BenchmarkNormalizer/cloudtrail.
+func BenchmarkEnvelope(b *testing.B) {
+	inputs := benchProfiles[1].inputs
+	var records []any
+	for i := 0; i < benchBatch; i++ {
+		data, err := os.ReadFile(filepath.Join("testdata", "golden", inputs[i%len(inputs)]))
+		require.NoError(b, err)
+		records = append(records, decodeJSON(b, data))
+	}
+	text, err := json.Marshal(map[string]any{"Records": records})
+	require.NoError(b, err)
+	for _, mode := range []string{modeMap, modeString} {
+		b.Run("cloudtrail_records/"+mode, func(b *testing.B) {
+			batch := plog.NewLogs()
+			body := batch.ResourceLogs().AppendEmpty().ScopeLogs().AppendEmpty().LogRecords().AppendEmpty().Body()
+			if mode == modeString {
+				body.SetStr(string(text))
+			} else {
+				require.NoError(b, body.FromRaw(map[string]any{"Records": records}))
+			}
+			proc := newTestProcessor(b, mappingConfig(), nil)
+			b.ReportAllocs()
+			b.ResetTimer()
+			for done := 0; done < b.N; done += benchBatch {
+				b.StopTimer()
+				ld := plog.NewLogs()
+				batch.CopyTo(ld)
+				b.StartTimer()
+				if err := proc.ConsumeLogs(context.Background(), ld); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
 	}
 }

@@ -57,6 +57,14 @@ type Config struct {
 	Generic GenericConfig `mapstructure:"generic"`
 	// Metrics bounds the cardinality of the audit event counters.
 	Metrics MetricsConfig `mapstructure:"metrics"`
+	// MaxEventsPerRecord bounds the records one record becomes when its body is an envelope
+	// of events (CloudTrail Records, an EventList, a JSON array of events): an envelope of more
+	// events is not split but kept as one unmapped record (envelope_too_large). Default 5000.
+	MaxEventsPerRecord int `mapstructure:"max_events_per_record"`
+	// MaxSplitEventsPerBatch bounds the records that envelopes of one batch (one request) add
+	// together: many small envelopes in one request would otherwise multiply its records.
+	// Envelopes past it are normalised whole, with the reason envelope_too_large. Default 20000.
+	MaxSplitEventsPerBatch int `mapstructure:"max_split_events_per_batch"`
 }
 
 // CatalogueEntry maps event names to a category and a summary. Exactly one of Name, Prefix
@@ -147,12 +155,12 @@ func (cfg *Config) Validate() error {
 	}
 	for i, k := range cfg.TenantResourceAttributes {
 		if k == "" {
-			return fmt.Errorf("tenant_resource_attributes[%d]: empty key", i)
+			return fmt.Errorf("tenant_resource_attributes::%d: empty key", i)
 		}
 	}
 	for i, k := range cfg.TenantAttributes {
 		if k == "" {
-			return fmt.Errorf("tenant_attributes[%d]: empty key", i)
+			return fmt.Errorf("tenant_attributes::%d: empty key", i)
 		}
 	}
 	if cfg.FallbackCategory == "" {
@@ -160,7 +168,7 @@ func (cfg *Config) Validate() error {
 	}
 	for i, e := range cfg.Catalogue {
 		if err := e.validate(); err != nil {
-			return fmt.Errorf("catalogue[%d]: %w", i, err)
+			return fmt.Errorf("catalogue::%d: %w", i, err)
 		}
 	}
 	switch cfg.Generic.TimeFormat {
@@ -170,6 +178,12 @@ func (cfg *Config) Validate() error {
 	}
 	if cfg.Metrics.MaxTenants <= 0 {
 		return fmt.Errorf("metrics::max_tenants: must be positive, got %d", cfg.Metrics.MaxTenants)
+	}
+	if cfg.MaxSplitEventsPerBatch <= 0 {
+		return fmt.Errorf("max_split_events_per_batch: must be positive, got %d", cfg.MaxSplitEventsPerBatch)
+	}
+	if cfg.MaxEventsPerRecord <= 0 {
+		return fmt.Errorf("max_events_per_record: must be positive, got %d", cfg.MaxEventsPerRecord)
 	}
 	return nil
 }

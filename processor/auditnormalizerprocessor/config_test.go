@@ -50,7 +50,8 @@ func TestLoadConfig(t *testing.T) {
 					Time:          "ts",
 					TimeFormat:    TimeFormatUnixMs,
 				},
-				Metrics: MetricsConfig{MaxTenants: 50},
+				Metrics:            MetricsConfig{MaxTenants: 50},
+				MaxEventsPerRecord: 100, MaxSplitEventsPerBatch: 20000,
 			},
 		},
 	}
@@ -71,11 +72,12 @@ func TestInvalidConfig(t *testing.T) {
 		{file: "invalid_typo.yaml", wantErr: "defualt_tenant"},
 		{file: "invalid_profile.yaml", wantErr: `profile: unknown profile "splunk"`},
 		{file: "invalid_tenant.yaml", wantErr: "quarantine_tenant: tenant id has a character outside"},
-		{file: "invalid_catalogue.yaml", wantErr: "catalogue[0]: exactly one of name, prefix or glob is required"},
-		{file: "invalid_catalogue_category.yaml", wantErr: "catalogue[0]: category: required"},
+		{file: "invalid_catalogue.yaml", wantErr: "catalogue::0: exactly one of name, prefix or glob is required"},
+		{file: "invalid_catalogue_category.yaml", wantErr: "catalogue::0: category: required"},
 		{file: "invalid_time_format.yaml", wantErr: `generic::time_format: unknown format "iso8601"`},
 		{file: "invalid_generic_profile.yaml", wantErr: "generic::event_name: required when profile is generic"},
 		{file: "invalid_max_tenants.yaml", wantErr: "metrics::max_tenants: must be positive"},
+		{file: "invalid_max_events_per_record.yaml", wantErr: "max_events_per_record: must be positive"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.file, func(t *testing.T) {

@@ -31,8 +31,10 @@ func createDefaultConfig() component.Config {
 		OTel: OTelConfig{
 			TargetAttributes: []string{"audit.target", "target.name", "target.id", "course.name", "module.name", "team.name", "report.name"},
 		},
-		Generic: GenericConfig{TimeFormat: TimeFormatAuto},
-		Metrics: MetricsConfig{MaxTenants: 1000},
+		Generic:                GenericConfig{TimeFormat: TimeFormatAuto},
+		Metrics:                MetricsConfig{MaxTenants: 1000},
+		MaxEventsPerRecord:     5000,
+		MaxSplitEventsPerBatch: 20000,
 	}
 }
 

@@ -23,8 +23,9 @@ func TestMetadata(t *testing.T) {
 			return err
 		},
 		Component: &testComponent,
-		// Start creates the record, unmapped and quarantine series; a failed login, text that
-		// maps to nothing and an invalid tenant add the event and login series.
+		// Start creates the record, unmapped, quarantine and envelope series; a failed login,
+		// text that maps to nothing, an invalid tenant and an envelope add the event and login
+		// series.
 		Exercise: func(t *testing.T, c component.Component) {
 			ld := plog.NewLogs()
 			lrs := ld.ResourceLogs().AppendEmpty().ScopeLogs().AppendEmpty().LogRecords()
@@ -35,6 +36,11 @@ func TestMetadata(t *testing.T) {
 			bad := lrs.AppendEmpty()
 			bad.SetEventName("user.logout")
 			bad.Attributes().PutStr("tenant.id", "a|b")
+			// An envelope of two events is split.
+			require.NoError(t, lrs.AppendEmpty().Body().FromRaw(map[string]any{"Records": []any{
+				map[string]any{"eventVersion": "1.09", "eventName": "ConsoleLogin", "eventID": "e1"},
+				map[string]any{"eventVersion": "1.09", "eventName": "ConsoleLogin", "eventID": "e2"},
+			}}))
 			require.NoError(t, c.(consumer.Logs).ConsumeLogs(context.Background(), ld))
 		},
 	})

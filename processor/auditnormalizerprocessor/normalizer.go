@@ -76,21 +76,33 @@ func newNormalizer(cfg *Config) (*normalizer, error) {
 // name (see settleTenant).
 func (n *normalizer) normalizeRecord(resource pcommon.Map, lr plog.LogRecord, who *identity.Identity) recordResult {
 	raw := readRawEvent(lr)
-	if raw.hasSrc {
-		raw.src = unwrapEnvelope(raw.src)
-	}
-	p := n.chooseProfile(&raw, lr)
+	return n.normalizeRaw(resource, lr, who, &raw, false)
+}
+
+// normalizeRaw is normalizeRecord with the raw event already read. A record whose envelope is
+// too large to split (tooLarge) is mapped with no profile, with the reason envelope_too_large.
+func (n *normalizer) normalizeRaw(resource pcommon.Map, lr plog.LogRecord, who *identity.Identity, raw *rawEvent, tooLarge bool) recordResult {
+	p := -1
 	var ev event
-	res := n.extract(p, &raw, lr, &ev)
+	var res recordResult
+	if tooLarge {
+		res.Reason = audit.ReasonEnvelopeTooLarge
+	} else {
+		if raw.hasSrc && !raw.plain {
+			raw.src = unwrapEnvelope(raw.src)
+		}
+		p = n.chooseProfile(raw, lr)
+		res = n.extract(p, raw, lr, &ev)
+	}
 	ev.sanitize()
 	n.classify(&ev, &res)
 	var out settled
 	out.eventTime, out.timeOK = n.settleTime(&ev, p, lr, &res)
 	out.tenantOriginal = n.settleTenant(resource, lr.Attributes(), ev.tenant, who, &res)
-	out.eventID = settleEventID(&ev, &res, &raw, p, out.eventTime, lr)
+	out.eventID = settleEventID(&ev, &res, raw, p, out.eventTime, lr)
 	out.description = describe(&ev, &res, p)
 	writeAttributes(lr.Attributes(), p, &ev, &res, &out)
-	replaceBody(lr, &raw, out.description)
+	replaceBody(lr, raw, out.description)
 	return res
 }
 
@@ -105,6 +117,25 @@ type rawEvent struct {
 	srcIsAttrs bool
 	// unparsable is true for a non-empty string, bytes or slice that holds no event.
 	unparsable bool
+	// object is the parse of a string value that is, as a whole, one JSON object. Event ids
+	// are hashed over it rather than over the text, so that a map body and its JSON text get
+	// one id, whatever the spacing and the order of keys.
+	object    pcommon.Map
+	hasObject bool
+	// plain is set when src is known to be no envelope (readEvents looked), so that it is
+	// not looked at twice.
+	plain bool
+}
+
+// hashValue is what a hashed event id is computed over: the raw event, parsed when it is the
+// JSON text of an object.
+func (r *rawEvent) hashValue() pcommon.Value {
+	if !r.hasObject {
+		return r.value
+	}
+	v := pcommon.NewValueMap()
+	r.object.CopyTo(v.Map())
+	return v
 }
 
 // readRawEvent finds the raw event: audit.original on a record normalised before, else the
@@ -127,7 +158,12 @@ func readRawEvent(lr plog.LogRecord) rawEvent {
 		r.src, r.hasSrc = r.value.Map(), true
 	case pcommon.ValueTypeStr:
 		if s := r.value.Str(); s != "" {
-			r.src, r.hasSrc = parseTextEvent(s)
+			if m, ok := parseJSONObject(s); ok {
+				r.src, r.hasSrc = m, true
+				r.object, r.hasObject = m, true
+			} else {
+				r.src, r.hasSrc = parsePrefixedEvent(s)
+			}
 			r.unparsable = !r.hasSrc
 		}
 	case pcommon.ValueTypeBytes:
@@ -148,19 +184,7 @@ func (r *rawEvent) useAttributes(attrs pcommon.Map) {
 // record. It points raw at the attributes when the event arrived as attributes.
 func (n *normalizer) chooseProfile(raw *rawEvent, lr plog.LogRecord) int {
 	attrs := lr.Attributes()
-	p := -1
-	if v, ok := attrs.Get(audit.AttrSource); ok && v.Type() == pcommon.ValueTypeStr {
-		p, _ = profileIndex(v.Str())
-	}
-	if p < 0 {
-		p = n.pinned
-	}
-	// "generic" without configured paths only says the sender is not a known vendor endpoint:
-	// a vendor event posted there still maps with its vendor's profile.
-	conventionalPin := p == profileGeneric && !n.profiles.genericConfigured
-	if conventionalPin {
-		p = -1
-	}
+	p, conventionalPin := n.pinnedProfile(attrs)
 	if p >= 0 {
 		if !raw.hasSrc && p != profileOTel {
 			// A pinned vendor profile whose event arrived as attributes.
@@ -183,6 +207,36 @@ func (n *normalizer) chooseProfile(raw *rawEvent, lr plog.LogRecord) int {
 		p = profileGeneric
 	}
 	return p
+}
+
+// pinnedProfile returns the profile the record's audit.source names, else the one the
+// profile setting pins; -1 for none. "generic" without configured paths only says the sender
+// is not a known vendor endpoint: it pins nothing, so that a vendor event posted there still
+// maps with its vendor's profile, and conventional is true.
+func (n *normalizer) pinnedProfile(attrs pcommon.Map) (p int, conventional bool) {
+	p = -1
+	if v, ok := attrs.Get(audit.AttrSource); ok && v.Type() == pcommon.ValueTypeStr {
+		p, _ = profileIndex(v.Str())
+	}
+	if p < 0 {
+		p = n.pinned
+	}
+	if p == profileGeneric && !n.profiles.genericConfigured {
+		return -1, true
+	}
+	return p, false
+}
+
+// detectEvent returns the profile detected in a raw event, -1 for none: a vendor's, else
+// the generic profile's (configured paths, or conventional field names).
+func (n *normalizer) detectEvent(m pcommon.Map) int {
+	if p := n.profiles.detect(m); p >= 0 {
+		return p
+	}
+	if n.profiles.all[profileGeneric].detect(m) {
+		return profileGeneric
+	}
+	return -1
 }
 
 // extract fills ev with profile p, or states why no profile could.
@@ -406,7 +460,7 @@ func settleEventID(ev *event, res *recordResult, raw *rawEvent, p int, eventTime
 	// "none" is part of the hashed input: changing it would change the ids of unmapped events.
 	source := firstNonEmpty(res.Source, "none")
 	if (raw.hasSrc && !raw.srcIsAttrs) || (p < 0 && raw.value.Type() != pcommon.ValueTypeEmpty) {
-		return audit.HashEventID(source, eventTime, raw.value)
+		return audit.HashEventID(source, eventTime, raw.hashValue())
 	}
 	return audit.HashRecordEventID(source, eventTime, lr.EventName(), raw.value, attrs)
 }

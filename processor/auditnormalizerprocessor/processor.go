@@ -4,6 +4,7 @@ import (
 	"context"
 	"sync"
 
+	"go.opentelemetry.io/collector/pdata/pcommon"
 	"go.opentelemetry.io/collector/pdata/plog"
 	"go.opentelemetry.io/collector/processor"
 	"go.opentelemetry.io/otel/attribute"
@@ -31,7 +32,7 @@ const overflowLabel = "_other"
 const maxCategories = 256
 
 var (
-	unmappedReasons   = []string{audit.ReasonNoProfile, audit.ReasonNoEventName, audit.ReasonUnparsableBody, audit.ReasonNoAuthor, audit.ReasonUnreadableOutcome, audit.ReasonUnreadableTime}
+	unmappedReasons   = []string{audit.ReasonNoProfile, audit.ReasonNoEventName, audit.ReasonUnparsableBody, audit.ReasonNoAuthor, audit.ReasonUnreadableOutcome, audit.ReasonUnreadableTime, audit.ReasonEnvelopeTooLarge}
 	quarantineReasons = []string{quarantineEmpty, quarantineTooLong, quarantineInvalidChar, quarantineDots, quarantineNotAllowed}
 	outcomes          = []string{audit.OutcomeSuccess, audit.OutcomeFailure, audit.OutcomeUnknown}
 )
@@ -45,6 +46,7 @@ type normalizerProcessor struct {
 	recordOpts     [len(profileNames) + 1][2]metric.AddOption
 	unmappedOpts   map[string]metric.AddOption
 	quarantineOpts map[string]metric.AddOption
+	envelopeOpts   map[string]metric.AddOption
 
 	tenants    *boundedSet
 	categories *boundedSet
@@ -68,6 +70,7 @@ func newNormalizerProcessor(set processor.Settings, cfg *Config) (*normalizerPro
 		telemetry:      tb,
 		unmappedOpts:   map[string]metric.AddOption{},
 		quarantineOpts: map[string]metric.AddOption{},
+		envelopeOpts:   map[string]metric.AddOption{},
 		tenants:        newBoundedSet(cfg.Metrics.MaxTenants),
 		categories:     newBoundedSet(maxCategories),
 	}
@@ -88,6 +91,10 @@ func newNormalizerProcessor(set processor.Settings, cfg *Config) (*normalizerPro
 		p.quarantineOpts[r] = metric.WithAttributeSet(attribute.NewSet(attribute.String("reason", r)))
 		tb.AuditNormalizerTenantQuarantined.Add(ctx, 0, p.quarantineOpts[r])
 	}
+	for _, e := range envelopeLabels {
+		p.envelopeOpts[e] = metric.WithAttributeSet(attribute.NewSet(attribute.String("envelope", e)))
+		tb.AuditNormalizerEnvelopes.Add(ctx, 0, p.envelopeOpts[e])
+	}
 	return p, nil
 }
 
@@ -96,6 +103,7 @@ type batchStats struct {
 	records      [len(profileNames) + 1][2]int64
 	unmapped     map[string]int64
 	quarantined  map[string]int64
+	envelopes    map[string]int64
 	events       map[eventKey]int64
 	failedLogins map[string]int64
 }
@@ -104,6 +112,7 @@ var statsPool = sync.Pool{New: func() any {
 	return &batchStats{
 		unmapped:     map[string]int64{},
 		quarantined:  map[string]int64{},
+		envelopes:    map[string]int64{},
 		events:       map[eventKey]int64{},
 		failedLogins: map[string]int64{},
 	}
@@ -112,22 +121,66 @@ var statsPool = sync.Pool{New: func() any {
 func (p *normalizerProcessor) processLogs(ctx context.Context, ld plog.Logs) (plog.Logs, error) {
 	st := statsPool.Get().(*batchStats)
 	who, _ := identity.FromContext(ctx)
+	splitBudget := p.normalizer.cfg.MaxSplitEventsPerBatch
 	rls := ld.ResourceLogs()
 	for i := 0; i < rls.Len(); i++ {
 		rl := rls.At(i)
 		res := rl.Resource().Attributes()
 		sls := rl.ScopeLogs()
 		for j := 0; j < sls.Len(); j++ {
-			lrs := sls.At(j).LogRecords()
-			for k := 0; k < lrs.Len(); k++ {
-				r := p.normalizer.normalizeRecord(res, lrs.At(k), who)
-				st.add(r, p)
-			}
+			p.processRecords(res, sls.At(j).LogRecords(), who, st, &splitBudget)
 		}
 	}
 	p.flush(ctx, st)
 	statsPool.Put(st)
 	return ld, nil
+}
+
+// processRecords normalises the records of one scope in place. A record whose body is an
+// envelope of events becomes one record per event, where it stood: the scope's records are
+// then rebuilt into a new slice, which only a batch with an envelope pays for.
+//
+// splitBudget is what the batch's envelopes may still add; an envelope past it stays whole.
+func (p *normalizerProcessor) processRecords(res pcommon.Map, lrs plog.LogRecordSlice, who *identity.Identity, st *batchStats, splitBudget *int) {
+	n := p.normalizer
+	var out plog.LogRecordSlice
+	rebuilt := false
+	for k := 0; k < lrs.Len(); k++ {
+		lr := lrs.At(k)
+		raw, sp := n.readEvents(lr)
+		if sp.kind != "" {
+			if sp.events.Len() > *splitBudget {
+				sp = envelopeSplit{tooLarge: true}
+			} else {
+				*splitBudget -= sp.events.Len()
+			}
+		}
+		if sp.kind == "" {
+			st.add(n.normalizeRaw(res, lr, who, &raw, sp.tooLarge), p)
+			if rebuilt {
+				lr.MoveTo(out.AppendEmpty())
+			}
+			continue
+		}
+		if !rebuilt {
+			out = plog.NewLogRecordSlice()
+			out.EnsureCapacity(lrs.Len() - 1 + sp.events.Len())
+			for i := 0; i < k; i++ {
+				lrs.At(i).MoveTo(out.AppendEmpty())
+			}
+			rebuilt = true
+		}
+		first := out.Len()
+		appendEvents(out, lr, sp.events)
+		st.envelopes[sp.kind]++
+		for i := first; i < out.Len(); i++ {
+			st.add(n.normalizeRecord(res, out.At(i), who), p)
+		}
+	}
+	if rebuilt {
+		lrs.RemoveIf(func(plog.LogRecord) bool { return true })
+		out.MoveAndAppendTo(lrs)
+	}
 }
 
 func (st *batchStats) add(r recordResult, p *normalizerProcessor) {
@@ -171,6 +224,10 @@ func (p *normalizerProcessor) flush(ctx context.Context, st *batchStats) {
 		tb.AuditNormalizerTenantQuarantined.Add(ctx, n, p.quarantineOpts[r])
 	}
 	clear(st.quarantined)
+	for e, n := range st.envelopes {
+		tb.AuditNormalizerEnvelopes.Add(ctx, n, p.envelopeOpts[e])
+	}
+	clear(st.envelopes)
 	for k, n := range st.events {
 		tb.AuditEvents.Add(ctx, n, p.eventOption(k))
 	}

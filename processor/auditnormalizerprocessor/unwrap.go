@@ -5,6 +5,8 @@ import (
 	"strings"
 
 	"go.opentelemetry.io/collector/pdata/pcommon"
+
+	"github.com/otelcol-audit/otelcol-audit/internal/envelope"
 )
 
 // parseTextEvent reads an event from a string body: a JSON object, a JSON object after a log
@@ -14,6 +16,12 @@ func parseTextEvent(s string) (pcommon.Map, bool) {
 	if m, ok := parseJSONObject(s); ok {
 		return m, true
 	}
+	return parsePrefixedEvent(s)
+}
+
+// parsePrefixedEvent reads a string body that is not a JSON object: a JSON object after a
+// log prefix, or a Keycloak logging-listener line.
+func parsePrefixedEvent(s string) (pcommon.Map, bool) {
 	if i := strings.IndexByte(s, '{'); i > 0 {
 		if j := strings.LastIndexByte(s, '}'); j > i {
 			if m, ok := parseJSONObject(s[i : j+1]); ok {
@@ -110,14 +118,17 @@ func kvValue(s string) (value, rest string) {
 // maxEnvelopeDepth bounds how many envelopes are opened around one event.
 const maxEnvelopeDepth = 4
 
-// unwrapEnvelope returns the single event an envelope holds, or m itself. Envelopes with more
-// than one event are split into records before this processor (by the receiver); one that
-// still arrives here with a single event is opened, so that the event maps with its profile:
-//   - Azure diagnostic export and Event Hub {"records": [...]}, CloudTrail {"Records": [...]};
-//   - Azure Kubernetes Service audit logs: category kube-audit (or kube-audit-admin) with the
-//     Kubernetes audit event as a JSON string in properties.log;
-//   - the Kubernetes webhook backend's EventList, Okta event hooks' data.events;
-//   - a Pub/Sub push of a Google Cloud LogEntry, base64 in message.data.
+// unwrapEnvelope returns the single event an envelope holds, or m itself (see envelope.Open):
+//   - a Splunk HEC envelope's event;
+//   - an Azure Kubernetes Service audit log (category kube-audit or kube-audit-admin): the
+//     Kubernetes audit event, a JSON string in properties.log;
+//   - a Pub/Sub push of a Google Cloud LogEntry, base64 in message.data;
+//   - the one event of an envelope of events (CloudTrail Records, Azure records, an
+//     EventList, an Okta event hook). Envelopes in the body are split into one record per
+//     event before this (see split.go), so this is met only inside another envelope or in an
+//     audit.original written by an earlier release.
+//
+// The envelope stays the raw event: it is what audit.original keeps.
 func unwrapEnvelope(m pcommon.Map) pcommon.Map {
 	for depth := 0; depth < maxEnvelopeDepth; depth++ {
 		inner, ok := envelopeItem(m)
@@ -130,53 +141,28 @@ func unwrapEnvelope(m pcommon.Map) pcommon.Map {
 }
 
 func envelopeItem(m pcommon.Map) (pcommon.Map, bool) {
-	if item, ok := singleItem(m, "records"); ok {
-		return item, true
-	}
-	if item, ok := singleItem(m, "Records"); ok {
-		return item, true
-	}
-	if c := str(m, "category"); c == "kube-audit" || c == "kube-audit-admin" {
-		if props, ok := sub(m, "properties"); ok {
-			if log, ok := props.Get("log"); ok {
-				switch log.Type() {
-				case pcommon.ValueTypeStr:
-					return parseJSONObject(log.Str())
-				case pcommon.ValueTypeMap:
-					return log.Map(), true
-				}
-			}
-		}
-	}
-	if str(m, "kind") == "EventList" {
-		return singleItem(m, "items")
-	}
-	if d, ok := sub(m, "data"); ok {
-		if item, ok := singleItem(d, "events"); ok {
-			return item, true
-		}
-	}
-	if msg, ok := sub(m, "message"); ok && (has(m, "subscription") || has(msg, "messageId") || has(msg, "message_id")) {
-		if data := str(msg, "data"); data != "" {
-			if b, err := base64.StdEncoding.DecodeString(data); err == nil {
-				return parseJSONObject(string(b))
-			}
-			if b, err := base64.URLEncoding.DecodeString(data); err == nil {
-				return parseJSONObject(string(b))
-			}
-		}
-	}
-	return pcommon.Map{}, false
-}
-
-// singleItem returns m[key][0] when m[key] is a slice of exactly one map.
-func singleItem(m pcommon.Map, key string) (pcommon.Map, bool) {
-	v, ok := m.Get(key)
-	if !ok || v.Type() != pcommon.ValueTypeSlice || v.Slice().Len() != 1 {
+	shape, v := envelope.Open(m)
+	switch {
+	case shape == envelope.None:
 		return pcommon.Map{}, false
+	case shape.Multi():
+		if v.Slice().Len() == 1 {
+			return v.Slice().At(0).Map(), true
+		}
+		return pcommon.Map{}, false
+	case v.Type() == pcommon.ValueTypeMap:
+		// A HEC event, or an AKS log that a forwarder already parsed.
+		return v.Map(), true
+	case shape == envelope.PubSubPush:
+		data := v.Str()
+		if b, err := base64.StdEncoding.DecodeString(data); err == nil {
+			return parseJSONObject(string(b))
+		}
+		if b, err := base64.URLEncoding.DecodeString(data); err == nil {
+			return parseJSONObject(string(b))
+		}
+		return pcommon.Map{}, false
+	default:
+		return parseJSONObject(v.Str())
 	}
-	if item := v.Slice().At(0); item.Type() == pcommon.ValueTypeMap {
-		return item.Map(), true
-	}
-	return pcommon.Map{}, false
 }

@@ -8,6 +8,8 @@ import (
 	"io"
 	"net/http"
 	"strconv"
+
+	"github.com/otelcol-audit/otelcol-audit/internal/envelope"
 )
 
 // maxListedErrors caps the per-event errors of one 400 response.
@@ -527,11 +529,14 @@ func (p *parser) parseNDJSON(data []byte, unwrap func(event) event) *badRequest 
 
 func noUnwrap(e event) event { return e }
 
+// unwrapHEC opens a Splunk HEC envelope posted to the github endpoint. The endpoint knows its
+// events are audit-log entries, so any object without an entry's "action" is an envelope; the
+// normaliser, which cannot know the sender, also wants nothing but HEC keys (envelope.Open).
 func unwrapHEC(e event) event {
 	if _, hasAction := e["action"]; hasAction {
 		return e
 	}
-	if inner, ok := e["event"].(map[string]any); ok {
+	if inner, ok := e[envelope.KeyHECEvent].(map[string]any); ok {
 		return inner
 	}
 	return e
@@ -575,7 +580,7 @@ func (p *parser) parseOkta(data []byte) *badRequest {
 	seenData, seenEvents := false, false
 	var items *badRequest
 	bad = members(dec, data, func(key string) *badRequest {
-		if key != "data" {
+		if key != envelope.KeyOktaData {
 			return skipOrFail(dec, data)
 		}
 		if seenData {
@@ -592,7 +597,7 @@ func (p *parser) parseOkta(data []byte) *badRequest {
 		}
 		dataType = "object"
 		return members(dec, data, func(key string) *badRequest {
-			if key != "events" {
+			if key != envelope.KeyOktaEvents {
 				return skipOrFail(dec, data)
 			}
 			if seenEvents {
@@ -632,11 +637,6 @@ func skipOrFail(dec *json.Decoder, data []byte) *badRequest {
 	return nil
 }
 
-const (
-	k8sEventListKind = "EventList"
-	k8sAuditV1       = "audit.k8s.io/v1"
-)
-
 // parseKubernetes reads an audit.k8s.io/v1 EventList as the webhook backend posts it. Items
 // are emitted as they are read, before kind and apiVersion may have been seen; a wrong kind
 // refuses the body all the same.
@@ -652,7 +652,7 @@ func (p *parser) parseKubernetes(data []byte) *badRequest {
 	var items *badRequest
 	bad = members(dec, data, func(key string) *badRequest {
 		switch key {
-		case "kind", "apiVersion", "items":
+		case envelope.KeyKind, envelope.KeyAPIVersion, envelope.KeyItems:
 		default:
 			return skipOrFail(dec, data)
 		}
@@ -662,9 +662,9 @@ func (p *parser) parseKubernetes(data []byte) *badRequest {
 		seen[key] = true
 		var err error
 		switch key {
-		case "kind":
+		case envelope.KeyKind:
 			kind, err = smallValue(dec)
-		case "apiVersion":
+		case envelope.KeyAPIVersion:
 			apiVersion, err = smallValue(dec)
 		default:
 			var isArray bool
@@ -688,11 +688,11 @@ func (p *parser) parseKubernetes(data []byte) *badRequest {
 	if bad != nil {
 		return bad
 	}
-	if k, _ := kind.(string); k != k8sEventListKind {
-		return envelopeError(msg, "$.kind", fmt.Sprintf("expected %q, got %s", k8sEventListKind, describe(kind)))
+	if k, _ := kind.(string); k != envelope.KindEventList {
+		return envelopeError(msg, "$.kind", fmt.Sprintf("expected %q, got %s", envelope.KindEventList, describe(kind)))
 	}
-	if api, _ := apiVersion.(string); api != k8sAuditV1 {
-		return envelopeError(msg, "$.apiVersion", fmt.Sprintf("expected %q (set --audit-webhook-version=audit.k8s.io/v1), got %s", k8sAuditV1, describe(apiVersion)))
+	if api, _ := apiVersion.(string); api != envelope.KubernetesAuditV1 {
+		return envelopeError(msg, "$.apiVersion", fmt.Sprintf("expected %q (set --audit-webhook-version=audit.k8s.io/v1), got %s", envelope.KubernetesAuditV1, describe(apiVersion)))
 	}
 	if itemsType != "array" && itemsType != "null" {
 		return envelopeError(msg, "$.items", "expected an array, got "+itemsType)
@@ -715,7 +715,7 @@ func (p *parser) parseCloudTrail(data []byte) *badRequest {
 	bad = members(dec, data, func(key string) *badRequest {
 		var err error
 		switch key {
-		case "Records":
+		case envelope.KeyCloudTrailRecords:
 			if recordsType != "" {
 				return duplicateKey("expected CloudTrail Records", "$.Records")
 			}
@@ -727,7 +727,7 @@ func (p *parser) parseCloudTrail(data []byte) *badRequest {
 				items, abort = p.array(dec, data, "$.Records", noUnwrap)
 				return abort
 			}
-		case "detail":
+		case envelope.KeyEventBridgeDetail:
 			if seenDetail {
 				return duplicateKey("expected an EventBridge event", "$.detail")
 			}

@@ -25,6 +25,7 @@ type TelemetryBuilder struct {
 	meter                            metric.Meter
 	AuditEvents                      metric.Int64Counter
 	AuditFailedLogins                metric.Int64Counter
+	AuditNormalizerEnvelopes         metric.Int64Counter
 	AuditNormalizerRecords           metric.Int64Counter
 	AuditNormalizerTenantQuarantined metric.Int64Counter
 	AuditNormalizerUnmapped          metric.Int64Counter
@@ -57,6 +58,12 @@ func NewTelemetryBuilder(settings component.TelemetrySettings, options ...Teleme
 		"otelcol_audit_failed_logins",
 		metric.WithDescription("Normalised failed logins by tenant. [Alpha]"),
 		metric.WithUnit("{event}"),
+	)
+	errs = errors.Join(errs, err)
+	builder.AuditNormalizerEnvelopes, err = builder.meter.Int64Counter(
+		"otelcol_audit_normalizer_envelopes",
+		metric.WithDescription("Log records split into one record per event because their body was an envelope of events, by envelope. [Alpha]"),
+		metric.WithUnit("{record}"),
 	)
 	errs = errors.Join(errs, err)
 	builder.AuditNormalizerRecords, err = builder.meter.Int64Counter(
