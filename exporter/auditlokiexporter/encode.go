@@ -1,6 +1,7 @@
 package auditlokiexporter
 
 import (
+	"encoding/binary"
 	"slices"
 	"sort"
 	"strconv"
@@ -138,21 +139,70 @@ func newEncoder(cfg *Config, onOverflow func(string)) *encoder {
 	return e
 }
 
+// metaPerEntry is the usual number of structured-metadata pairs of an entry, to size the
+// batch's shared metadata array.
+const metaPerEntry = 10
+
+// batchState holds what one entries call reuses from record to record: scratch buffers, the
+// metadata array that every entry's metadata is a slice of, and the streams already resolved.
+// It is never shared between calls, so concurrent batches need no locking for it.
+type batchState struct {
+	now     time.Time
+	service string
+	values  []string // raw label values in stream-key order: category, outcome, extras
+	labels  []label
+	key     []byte // stream key
+	selKey  []byte // selector cache key
+	fields  []label
+	line    []byte
+	meta    push.LabelsAdapter
+	streams map[string]*stream
+}
+
+// stream is what the labels of a stream key resolve to. Admission under the label caps only
+// ever grows the admitted set, so the decision taken for the first record of a key holds for
+// every later record with the same key.
+type stream struct {
+	selector string
+	nLabels  int
+	// reason is the label validation's refusal, if any.
+	reason string
+	// overflow lists the labels whose value was replaced by overflowLabelValue, with the
+	// structured-metadata key (name_original) and the true value.
+	overflow []overflowed
+}
+
+type overflowed struct{ label, metaKey, value string }
+
 // entries renders every record of ld, in arrival order.
 func (e *encoder) entries(ld plog.Logs) []entry {
-	out := make([]entry, 0, ld.LogRecordCount())
-	now := e.now()
+	n := ld.LogRecordCount()
+	out := make([]entry, 0, n)
+	st := &batchState{
+		now:     e.now(),
+		values:  make([]string, 2+len(e.extra)),
+		labels:  make([]label, 0, 3+len(e.extra)),
+		key:     make([]byte, 0, 128),
+		selKey:  make([]byte, 0, 128),
+		meta:    make(push.LabelsAdapter, 0, n*metaPerEntry),
+		streams: map[string]*stream{},
+	}
 	rls := ld.ResourceLogs()
 	for ri := 0; ri < rls.Len(); ri++ {
 		rl := rls.At(ri)
 		res := rl.Resource().Attributes()
+		st.service = audit.DefaultServiceName
+		if v, ok := res.Get(serviceNameAttr); ok {
+			if s := valueString(v); s != "" {
+				st.service = s
+			}
+		}
 		sls := rl.ScopeLogs()
 		for si := 0; si < sls.Len(); si++ {
 			lrs := sls.At(si).LogRecords()
 			for li := 0; li < lrs.Len(); li++ {
-				en := e.entry(res, lrs.At(li), now)
-				en.ref = recordRef{ri, si, li}
-				out = append(out, en)
+				out = append(out, entry{ref: recordRef{ri, si, li}})
+				e.entry(st, res, lrs.At(li), &out[len(out)-1])
 			}
 		}
 	}
@@ -161,15 +211,24 @@ func (e *encoder) entries(ld plog.Logs) []entry {
 
 type label struct{ name, value string }
 
-func (e *encoder) entry(res pcommon.Map, lr plog.LogRecord, now time.Time) entry {
-	attrs := lr.Attributes()
-	get := func(key string) string {
-		if v, ok := attrs.Get(key); ok {
-			return v.AsString()
-		}
-		return ""
+// valueString is v as a string, without AsString's formatting for the usual string value.
+func valueString(v pcommon.Value) string {
+	if v.Type() == pcommon.ValueTypeStr {
+		return v.Str()
 	}
-	var en entry
+	return v.AsString()
+}
+
+// attrString is the attribute key of attrs as a string; "" when absent.
+func attrString(attrs pcommon.Map, key string) string {
+	if v, ok := attrs.Get(key); ok {
+		return valueString(v)
+	}
+	return ""
+}
+
+func (e *encoder) entry(st *batchState, res pcommon.Map, lr plog.LogRecord, en *entry) {
+	attrs := lr.Attributes()
 
 	// The normaliser owns tenant, event id and time; a record without them bypassed it and is
 	// dead-lettered rather than guessed at.
@@ -184,47 +243,32 @@ func (e *encoder) entry(res pcommon.Map, lr plog.LogRecord, now time.Time) entry
 		en.tenant = e.cfg.Tenant.ID
 	}
 
-	service := audit.DefaultServiceName
-	if v, ok := res.Get(serviceNameAttr); ok && v.AsString() != "" {
-		service = v.AsString()
-	}
-	labels := make([]label, 0, 3+len(e.extra))
-	labels = append(labels, label{audit.LokiLabelService, service})
-	if v := get(audit.AttrCategory); v != "" {
-		labels = append(labels, label{audit.LokiLabelCategory, v})
-	}
-	if v := get(audit.AttrOutcome); v != "" {
-		labels = append(labels, label{audit.LokiLabelOutcome, v})
-	}
-	for _, x := range e.extra {
-		v := get(x.attr)
+	st.values[0] = attrString(attrs, audit.AttrCategory)
+	st.values[1] = attrString(attrs, audit.AttrOutcome)
+	for i, x := range e.extra {
+		v := attrString(attrs, x.attr)
 		if v == "" {
-			if rv, ok := res.Get(x.attr); ok {
-				v = rv.AsString()
-			}
+			v = attrString(res, x.attr)
 		}
-		if v != "" {
-			labels = append(labels, label{x.name, v})
-		}
+		st.values[2+i] = v
 	}
-	slices.SortFunc(labels, func(a, b label) int { return strings.Compare(a.name, b.name) })
 
-	meta := make(push.LabelsAdapter, 0, 12)
+	start := len(st.meta)
 	addMeta := func(name, value string) {
 		if value != "" {
-			meta = append(meta, push.LabelAdapter{Name: name, Value: value})
+			st.meta = append(st.meta, push.LabelAdapter{Name: name, Value: value})
 		}
 	}
-	addMeta(audit.LokiMetaAuthor, get(audit.AttrAuthor))
-	addMeta(audit.LokiMetaAuthorID, get(audit.AttrAuthorID))
-	addMeta(audit.LokiMetaSummary, get(audit.AttrSummary))
-	addMeta(audit.LokiMetaEventID, get(audit.AttrEventID))
-	addMeta(audit.LokiMetaSourceIP, get(audit.AttrClientAddress))
-	addMeta(audit.LokiMetaTarget, get(audit.AttrTarget))
-	addMeta(audit.LokiMetaAuditSource, get(audit.AttrSource))
-	addMeta(audit.LokiMetaAction, get(audit.AttrAction))
-	addMeta(audit.LokiMetaUserAgent, get(audit.AttrUserAgent))
-	addMeta(audit.LokiMetaTenant, get(audit.AttrTenant))
+	addMeta(audit.LokiMetaAuthor, attrString(attrs, audit.AttrAuthor))
+	addMeta(audit.LokiMetaAuthorID, attrString(attrs, audit.AttrAuthorID))
+	addMeta(audit.LokiMetaSummary, attrString(attrs, audit.AttrSummary))
+	addMeta(audit.LokiMetaEventID, attrString(attrs, audit.AttrEventID))
+	addMeta(audit.LokiMetaSourceIP, attrString(attrs, audit.AttrClientAddress))
+	addMeta(audit.LokiMetaTarget, attrString(attrs, audit.AttrTarget))
+	addMeta(audit.LokiMetaAuditSource, attrString(attrs, audit.AttrSource))
+	addMeta(audit.LokiMetaAction, attrString(attrs, audit.AttrAction))
+	addMeta(audit.LokiMetaUserAgent, attrString(attrs, audit.AttrUserAgent))
+	addMeta(audit.LokiMetaTenant, attrString(attrs, audit.AttrTenant))
 	if id := lr.TraceID(); !id.IsEmpty() {
 		addMeta(audit.LokiMetaTraceID, id.String())
 	}
@@ -232,30 +276,83 @@ func (e *encoder) entry(res pcommon.Map, lr plog.LogRecord, now time.Time) entry
 		addMeta(audit.LokiMetaSpanID, id.String())
 	}
 
-	// Cap label values after validation of the raw value, so that an invalid value is
-	// dead-lettered rather than admitted.
+	// Labels are validated, then capped (so that an invalid value is dead-lettered rather
+	// than admitted), only for a record that passed the normalisation check.
+	s := e.stream(st, facts.Tenant, en.reason == "")
 	if en.reason == "" {
-		en.reason = e.validateLabels(labels)
+		en.reason = s.reason
 	}
+	for _, o := range s.overflow {
+		e.onOverflow(o.label)
+		st.meta = append(st.meta, push.LabelAdapter{Name: o.metaKey, Value: o.value})
+	}
+	en.labels = s.selector
+	en.nLabels = s.nLabels
+	// The full slice expression keeps a later append from writing into the next entry's part.
+	en.meta = st.meta[start:len(st.meta):len(st.meta)]
+
+	en.ts = facts.Time
+	en.line = e.renderLine(st, lr, en.tenant)
 	if en.reason == "" {
+		en.reason = e.validateEntry(en, st.now)
+	}
+}
+
+// stream resolves the labels of the record whose raw values are in st.values, under tenant's
+// caps when capped is set, once per stream key and batch.
+func (e *encoder) stream(st *batchState, tenant string, capped bool) *stream {
+	// Every part is length-prefixed, so that no value can be read as the boundary of another.
+	key := st.key[:0]
+	if capped {
+		key = append(key, 1)
+		key = appendKeyPart(key, tenant)
+	} else {
+		key = append(key, 0)
+	}
+	key = appendKeyPart(key, st.service)
+	for _, v := range st.values {
+		key = appendKeyPart(key, v)
+	}
+	st.key = key
+	if s, ok := st.streams[string(key)]; ok {
+		return s
+	}
+
+	labels := append(st.labels[:0], label{audit.LokiLabelService, st.service})
+	if v := st.values[0]; v != "" {
+		labels = append(labels, label{audit.LokiLabelCategory, v})
+	}
+	if v := st.values[1]; v != "" {
+		labels = append(labels, label{audit.LokiLabelOutcome, v})
+	}
+	for i, x := range e.extra {
+		if v := st.values[2+i]; v != "" {
+			labels = append(labels, label{x.name, v})
+		}
+	}
+	slices.SortFunc(labels, func(a, b label) int { return strings.Compare(a.name, b.name) })
+	st.labels = labels
+
+	s := &stream{nLabels: len(labels)}
+	if capped {
+		s.reason = e.validateLabels(labels)
+	}
+	if capped && s.reason == "" {
 		for i := range labels {
-			if !e.caps.admit(facts.Tenant, labels[i].name, labels[i].value) {
-				e.onOverflow(labels[i].name)
-				meta = append(meta, push.LabelAdapter{Name: labels[i].name + overflowMetaSuffix, Value: labels[i].value})
+			if !e.caps.admit(tenant, labels[i].name, labels[i].value) {
+				s.overflow = append(s.overflow, overflowed{labels[i].name, labels[i].name + overflowMetaSuffix, labels[i].value})
 				labels[i].value = overflowLabelValue
 			}
 		}
 	}
-	en.labels = e.selector(labels)
-	en.nLabels = len(labels)
-	en.meta = meta
+	s.selector = e.selector(st, labels)
+	st.streams[string(key)] = s
+	return s
+}
 
-	en.ts = facts.Time
-	en.line = e.renderLine(lr, res, service, en.tenant)
-	if en.reason == "" {
-		en.reason = e.validateEntry(&en, now)
-	}
-	return en
+func appendKeyPart(key []byte, v string) []byte {
+	key = binary.AppendUvarint(key, uint64(len(v)))
+	return append(key, v...)
 }
 
 func (e *encoder) validateLabels(labels []label) string {
@@ -302,16 +399,15 @@ func (e *encoder) validateEntry(en *entry, now time.Time) string {
 // maxSelectorCache bounds the selector cache; it is cleared when full.
 const maxSelectorCache = 4096
 
-// selector returns the rendered stream selector of labels, cached because a batch holds few
-// distinct label sets.
-func (e *encoder) selector(labels []label) string {
-	key := make([]byte, 0, 128)
+// selector returns the rendered stream selector of labels, cached across batches so that
+// every batch of a stream shares one string.
+func (e *encoder) selector(st *batchState, labels []label) string {
+	key := st.selKey[:0]
 	for _, l := range labels {
-		key = append(key, l.name...)
-		key = append(key, 0xff)
-		key = append(key, l.value...)
-		key = append(key, 0xff)
+		key = appendKeyPart(key, l.name)
+		key = appendKeyPart(key, l.value)
 	}
+	st.selKey = key
 	e.selMu.Lock()
 	defer e.selMu.Unlock()
 	if sel, ok := e.selectors[string(key)]; ok {
@@ -327,18 +423,18 @@ func (e *encoder) selector(labels []label) string {
 
 // formatLabels renders sorted labels the way Loki parses them: `{a="b", c="d"}`.
 func formatLabels(labels []label) string {
-	var b strings.Builder
-	b.WriteByte('{')
+	b := make([]byte, 0, 64)
+	b = append(b, '{')
 	for i, l := range labels {
 		if i > 0 {
-			b.WriteString(", ")
+			b = append(b, ", "...)
 		}
-		b.WriteString(l.name)
-		b.WriteByte('=')
-		b.WriteString(strconv.Quote(l.value))
+		b = append(b, l.name...)
+		b = append(b, '=')
+		b = strconv.AppendQuote(b, l.value)
 	}
-	b.WriteByte('}')
-	return b.String()
+	b = append(b, '}')
+	return string(b)
 }
 
 // lineField is one normalised field of the json and logfmt lines, in a fixed order so that a
@@ -360,27 +456,30 @@ var lineFields = []lineField{
 	{"description", audit.AttrDescription},
 }
 
-func (e *encoder) renderLine(lr plog.LogRecord, res pcommon.Map, service, tenant string) string {
+// textLineKeys are the attributes a text line falls back to, in order, when the body is not
+// a non-empty string.
+var textLineKeys = []string{audit.AttrDescription, audit.AttrSummary, audit.AttrAction}
+
+func (e *encoder) renderLine(st *batchState, lr plog.LogRecord, tenant string) string {
 	attrs := lr.Attributes()
 	if e.cfg.LineFormat == LineFormatText {
 		if lr.Body().Type() == pcommon.ValueTypeStr && lr.Body().Str() != "" {
 			return lr.Body().Str()
 		}
-		for _, key := range []string{audit.AttrDescription, audit.AttrSummary, audit.AttrAction} {
-			if v, ok := attrs.Get(key); ok && v.AsString() != "" {
-				return v.AsString()
+		for _, key := range textLineKeys {
+			if v := attrString(attrs, key); v != "" {
+				return v
 			}
 		}
 		return lr.Body().AsString()
 	}
-	fields := make([]label, 0, len(lineFields)+3)
-	fields = append(fields, label{"service_name", service})
+	fields := append(st.fields[:0], label{"service_name", st.service})
 	if tenant != "" {
 		fields = append(fields, label{"tenant", tenant})
 	}
 	for _, f := range lineFields {
-		if v, ok := attrs.Get(f.attr); ok && v.AsString() != "" {
-			fields = append(fields, label{f.key, v.AsString()})
+		if v := attrString(attrs, f.attr); v != "" {
+			fields = append(fields, label{f.key, v})
 		}
 	}
 	if id := lr.TraceID(); !id.IsEmpty() {
@@ -389,7 +488,8 @@ func (e *encoder) renderLine(lr plog.LogRecord, res pcommon.Map, service, tenant
 	if id := lr.SpanID(); !id.IsEmpty() {
 		fields = append(fields, label{"span_id", id.String()})
 	}
-	buf := make([]byte, 0, 256)
+	st.fields = fields
+	buf := st.line[:0]
 	if e.cfg.LineFormat == LineFormatJSON {
 		buf = append(buf, '{')
 		for i, f := range fields {
@@ -400,20 +500,22 @@ func (e *encoder) renderLine(lr plog.LogRecord, res pcommon.Map, service, tenant
 			buf = append(buf, ':')
 			buf = appendJSONString(buf, f.value)
 		}
-		return string(append(buf, '}'))
-	}
-	for i, f := range fields {
-		if i > 0 {
-			buf = append(buf, ' ')
+		buf = append(buf, '}')
+	} else {
+		for i, f := range fields {
+			if i > 0 {
+				buf = append(buf, ' ')
+			}
+			buf = append(buf, f.name...)
+			buf = append(buf, '=')
+			if needsLogfmtQuote(f.value) {
+				buf = appendJSONString(buf, f.value)
+			} else {
+				buf = append(buf, f.value...)
+			}
 		}
-		buf = append(buf, f.name...)
-		buf = append(buf, '=')
-		if needsLogfmtQuote(f.value) {
-			buf = appendJSONString(buf, f.value)
-		} else {
-			buf = append(buf, f.value...)
-		}
 	}
+	st.line = buf
 	return string(buf)
 }
 

@@ -158,6 +158,46 @@ func TestLabelOverflow(t *testing.T) {
 	assert.Empty(t, entries[2].reason, "an overflow is still delivered")
 }
 
+// TestLabelOverflowEveryRecord: records of an overflowed stream each count in the overflow
+// metric and each keep the true value, within a batch and in the next one.
+func TestLabelOverflowEveryRecord(t *testing.T) {
+	cfg := testConfig()
+	cfg.Labels.MaxValuesPerLabel = 1
+	var overflowed []string
+	enc := newEncoder(cfg, func(l string) { overflowed = append(overflowed, l) })
+	batch := func() []entry {
+		var events []event
+		for i, c := range []string{"A", "B", "B"} {
+			ev := testEvent(i, "acme")
+			ev.category = c
+			events = append(events, ev)
+		}
+		return enc.entries(makeLogs(events...))
+	}
+	for _, entries := range [][]entry{batch(), batch()} {
+		assert.Equal(t, `{category="A", outcome="success", service_name="lms"}`, entries[0].labels)
+		assert.NotContains(t, metaMap(entries[0].meta), "category_original")
+		for _, en := range entries[1:] {
+			assert.Equal(t, `{category="_other", outcome="success", service_name="lms"}`, en.labels)
+			assert.Equal(t, "B", metaMap(en.meta)["category_original"])
+		}
+	}
+	assert.Equal(t, []string{"category", "category", "category", "category"}, overflowed)
+}
+
+// TestSelectorOfCraftedValue: a label value that contains what a separator-joined cache key
+// would use cannot lend its stream to another label set.
+func TestSelectorOfCraftedValue(t *testing.T) {
+	crafted := testEvent(1, "acme")
+	crafted.category, crafted.outcome = "a\xffoutcome\xffb", ""
+	plain := testEvent(2, "acme")
+	plain.category, plain.outcome = "a", "b"
+	entries := newEncoder(testConfig(), nil).entries(makeLogs(crafted, plain))
+	assert.Equal(t, lokipush.ReasonInvalidLabels, entries[0].reason)
+	assert.Empty(t, entries[1].reason)
+	assert.Equal(t, `{category="a", outcome="b", service_name="lms"}`, entries[1].labels)
+}
+
 func TestChunksAndDeterminism(t *testing.T) {
 	var events []event
 	for i := 0; i < 200; i++ {

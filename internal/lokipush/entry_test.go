@@ -1,6 +1,8 @@
 package lokipush
 
 import (
+	"bytes"
+	"fmt"
 	"testing"
 	"time"
 
@@ -49,4 +51,32 @@ func TestNewRequestAndEncode(t *testing.T) {
 func TestEntrySize(t *testing.T) {
 	e := Entry{Labels: `{a="b"}`, Line: "hello", StructuredMetadata: push.LabelsAdapter{{Name: "k", Value: "v"}}}
 	assert.Equal(t, len(e.Labels)+len(e.Line)+entryOverhead+2+4, e.Size())
+}
+
+// TestEncodeBodiesAreIndependent: Encode reuses its scratch buffers, so a body it returned must
+// not change when later, larger or smaller, requests are encoded.
+func TestEncodeBodiesAreIndependent(t *testing.T) {
+	at := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	request := func(lines int, prefix string) *push.PushRequest {
+		entries := make([]Entry, lines)
+		for i := range entries {
+			entries[i] = Entry{Labels: `{service_name="lms"}`, Timestamp: at, Line: fmt.Sprintf("%s line %d", prefix, i)}
+		}
+		return NewRequest(entries)
+	}
+	big, err := Encode(request(1000, "big"))
+	require.NoError(t, err)
+	want := bytes.Clone(big)
+	for i := range 5 {
+		_, err := Encode(request(10*i+1, "small"))
+		require.NoError(t, err)
+	}
+	assert.Equal(t, want, big)
+	raw, err := snappy.Decode(nil, big)
+	require.NoError(t, err)
+	var got push.PushRequest
+	require.NoError(t, got.Unmarshal(raw))
+	require.Len(t, got.Streams, 1)
+	assert.Len(t, got.Streams[0].Entries, 1000)
+	assert.Equal(t, "big line 999", got.Streams[0].Entries[999].Line)
 }

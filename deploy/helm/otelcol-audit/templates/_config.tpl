@@ -93,8 +93,8 @@ exporters:
       batch:
         flush_timeout: 1s
         sizer: bytes
-        min_size: 262144
-        max_size: 1048576
+        min_size: 4194304
+        max_size: 8388608
     retry_on_failure:
       max_elapsed_time: 0s
   {{- if eq $role "gateway" }}
