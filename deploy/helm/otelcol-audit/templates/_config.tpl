@@ -88,8 +88,8 @@ exporters:
       path: /var/lib/otelcol-audit/audit_loki_dead_letter.jsonl
     sending_queue:
       storage: file_storage/queue
-      sizer: items
-      queue_size: {{ $v.loki.queueSize }}
+      sizer: bytes
+      queue_size: {{ $v.loki.queueBytes | int64 }}
       batch:
         flush_timeout: 1s
         sizer: bytes
@@ -104,8 +104,8 @@ exporters:
     auth: {authenticator: bearertokenauth/reporter}
     sending_queue:
       storage: file_storage/queue
-      sizer: items
-      queue_size: {{ $v.loki.queueSize }}
+      sizer: bytes
+      queue_size: {{ $v.loki.queueBytes | int64 }}
     retry_on_failure:
       max_elapsed_time: 0s
   {{- end }}
