@@ -35,7 +35,7 @@ func Check(raw map[string]any) error {
 	var listeners, secrets []string
 	walk(raw, nil, func(path []string, v string) {
 		key := path[len(path)-1]
-		if key == "endpoint" && len(path) >= 2 && isListener(path) && !loopback(v) {
+		if key == "endpoint" && len(path) >= 2 && isListener(path) && !Loopback(v) {
 			listeners = append(listeners, strings.Join(path, "::")+" ("+v+")")
 		}
 		if strings.Contains(v, DemoMarker) {
@@ -63,9 +63,9 @@ func isListener(path []string) bool {
 	return false
 }
 
-// loopback reports whether a listen address binds to loopback only. An empty host (":4317")
-// or 0.0.0.0 binds every interface.
-func loopback(endpoint string) bool {
+// Loopback reports whether a listen address binds to loopback only. An empty host (":4317")
+// or 0.0.0.0 binds every interface. Components use it for their own exposure rules.
+func Loopback(endpoint string) bool {
 	host, _, err := net.SplitHostPort(endpoint)
 	if err != nil {
 		host = endpoint

@@ -4,7 +4,6 @@ import (
 	"encoding/base64"
 	"errors"
 	"fmt"
-	"net"
 	"strings"
 	"time"
 
@@ -12,6 +11,7 @@ import (
 	"go.opentelemetry.io/collector/config/configopaque"
 
 	"github.com/otelcol-audit/otelcol-audit/internal/audit"
+	"github.com/otelcol-audit/otelcol-audit/internal/safedefaults"
 )
 
 // Config is the configuration of the audit_webhook receiver.
@@ -204,7 +204,7 @@ func (cfg *Config) Validate() error {
 // validateExposure refuses endpoints that accept anyone while the server listens beyond
 // loopback: there, only credentials, signatures or the server's auth extension protect them.
 func (cfg *Config) validateExposure() error {
-	if cfg.Server.Auth.HasValue() || listensOnLoopback(cfg.Server.NetAddr.Endpoint) {
+	if cfg.Server.Auth.HasValue() || safedefaults.Loopback(cfg.Server.NetAddr.Endpoint) {
 		return nil
 	}
 	for _, ep := range buildEndpoints(cfg) {
@@ -213,20 +213,6 @@ func (cfg *Config) validateExposure() error {
 		}
 	}
 	return nil
-}
-
-// listensOnLoopback reports whether a listen address binds to loopback only; an empty host or
-// 0.0.0.0 binds every interface.
-func listensOnLoopback(endpoint string) bool {
-	host, _, err := net.SplitHostPort(endpoint)
-	if err != nil {
-		host = endpoint
-	}
-	if host == "localhost" {
-		return true
-	}
-	ip := net.ParseIP(host)
-	return ip != nil && ip.IsLoopback()
 }
 
 func (ep *EndpointConfig) validate(key string) error {
