@@ -3,7 +3,6 @@ package auditreportexporter
 import (
 	"errors"
 	"fmt"
-	"net"
 	"net/url"
 	"path/filepath"
 	"regexp"
@@ -19,7 +18,9 @@ import (
 
 	"github.com/otelcol-audit/otelcol-audit/internal/audit"
 	"github.com/otelcol-audit/otelcol-audit/internal/exportjobs"
+	"github.com/otelcol-audit/otelcol-audit/internal/manifest"
 	"github.com/otelcol-audit/otelcol-audit/internal/reportmail"
+	"github.com/otelcol-audit/otelcol-audit/internal/safedefaults"
 	"github.com/otelcol-audit/otelcol-audit/internal/signedlink"
 )
 
@@ -55,6 +56,10 @@ type Config struct {
 	// Links configures the signed download links used for files larger than a report's
 	// attach_max_size, and the HTTP server that serves them.
 	Links LinksConfig `mapstructure:"links"`
+
+	// Signing configures the Ed25519 keys report manifests are signed with. Without keys,
+	// manifests are written unsigned ("signature": null).
+	Signing SigningConfig `mapstructure:"signing"`
 
 	// MaxCatchUp is how many missed periods per report and tenant are delivered after a
 	// downtime; older ones are skipped. Default 3.
@@ -96,6 +101,16 @@ type LinksConfig struct {
 	// links signed with them expired. Required with server.
 	Keys map[string]configopaque.String `mapstructure:"keys"`
 	// CurrentKey is the id of the key new links are signed with. Required with server.
+	CurrentKey string `mapstructure:"current_key"`
+}
+
+// SigningConfig holds the manifest signing keys.
+type SigningConfig struct {
+	// Keys are Ed25519 private keys by key id: the base64 32-byte seed or 64-byte private
+	// key. Old keys stay listed after a rotation: their public halves are still published,
+	// so that manifests signed with them keep verifying.
+	Keys map[string]configopaque.String `mapstructure:"keys"`
+	// CurrentKey is the id of the key new manifests are signed with. Required with keys.
 	CurrentKey string `mapstructure:"current_key"`
 }
 
@@ -168,10 +183,13 @@ func (cfg *Config) Validate() error {
 			return errors.New("exports: requires links::server, which serves the export API")
 		}
 		auth := cfg.Exports.Get().Auth
-		exposed := !listensOnLoopback(cfg.Links.Server.Get().NetAddr.Endpoint)
+		exposed := !safedefaults.Loopback(cfg.Links.Server.Get().NetAddr.Endpoint)
 		if exposed && auth.Authenticator == nil && len(auth.Tokens) == 0 && auth.TokensFile == "" {
 			return fmt.Errorf("exports::auth: the export API has no credentials while links::server::endpoint %q listens beyond loopback: set exports::auth::authenticator", cfg.Links.Server.Get().NetAddr.Endpoint)
 		}
+	}
+	if err := cfg.Signing.validate(); err != nil {
+		return err
 	}
 	seen := map[string]bool{}
 	for i := range cfg.Reports {
@@ -181,6 +199,49 @@ func (cfg *Config) Validate() error {
 		seen[cfg.Reports[i].Name] = true
 	}
 	return nil
+}
+
+// validate checks the signing keys. It is not a Validate method: its errors name the full
+// key path down to the key id ("signing::keys::k1: ..."), which confmap's prefix would not.
+func (s *SigningConfig) validate() error {
+	if len(s.Keys) == 0 {
+		if s.CurrentKey != "" {
+			return fmt.Errorf("signing::current_key: %q is not in signing::keys", s.CurrentKey)
+		}
+		return nil
+	}
+	ids := make([]string, 0, len(s.Keys))
+	for id := range s.Keys {
+		ids = append(ids, id)
+	}
+	slices.Sort(ids)
+	for _, id := range ids {
+		if !manifest.ValidKeyID(id) {
+			return fmt.Errorf("signing::keys::%s: a key id is 1 to 64 letters, digits, '-', '_' or '.'", id)
+		}
+		if _, err := manifest.ParsePrivateKey(string(s.Keys[id])); err != nil {
+			return fmt.Errorf("signing::keys::%s: %w", id, err)
+		}
+	}
+	if s.CurrentKey == "" {
+		return errors.New("signing::current_key: must be set with signing::keys")
+	}
+	if _, ok := s.Keys[s.CurrentKey]; !ok {
+		return fmt.Errorf("signing::current_key: %q is not in signing::keys", s.CurrentKey)
+	}
+	return nil
+}
+
+// signer returns the manifest signer, nil without keys.
+func (s *SigningConfig) signer() (*manifest.Signer, error) {
+	if len(s.Keys) == 0 {
+		return nil, nil
+	}
+	keys := make(map[string]string, len(s.Keys))
+	for id, k := range s.Keys {
+		keys[id] = string(k)
+	}
+	return manifest.NewSigner(keys, s.CurrentKey)
 }
 
 // Validate checks the spool settings.
@@ -213,17 +274,6 @@ func (l *LinksConfig) Validate() error {
 		return err
 	}
 	return nil
-}
-
-// listensOnLoopback reports whether a listen address binds to loopback only; an empty host or
-// 0.0.0.0 binds every interface.
-func listensOnLoopback(endpoint string) bool {
-	host, _, err := net.SplitHostPort(endpoint)
-	if err != nil {
-		host = endpoint
-	}
-	ip := net.ParseIP(host)
-	return host == "localhost" || (ip != nil && ip.IsLoopback())
 }
 
 func validateFilters(f *FilterConfig) error {

@@ -1,6 +1,7 @@
 package auditreportexporter
 
 import (
+	"fmt"
 	"testing"
 	"time"
 
@@ -62,19 +63,22 @@ func TestConfigTypoNamesTheKey(t *testing.T) {
 
 func TestInvalidConfigs(t *testing.T) {
 	for name, want := range map[string]string{
-		"bad_cron":               `reports::0: schedule: invalid cron expression "* *": `,
-		"bad_tz":                 `reports::0: timezone: unknown IANA time zone "Europe/Atlantis"`,
-		"bad_format":             `reports::0: formats::1: unknown format "pdf"`,
-		"bad_tenant":             "reports::0: tenants::0: tenant id has a character outside",
-		"no_recipients":          "reports::0: recipients: at least one recipient is required",
-		"bad_subject":            "reports::0: subject: ",
-		"retention_below_expiry": "reports::0: file_retention: 24h0m0s is shorter than link_expiry 240h0m0s",
-		"duplicate_name":         `reports::1::name: duplicate report name "daily"`,
-		"short_key":              "links: keys: ",
-		"unknown_current_key":    `links: current_key: "k9" is not in keys`,
-		"no_public_url":          "links: public_url: must be an absolute http(s) URL",
-		"smtp_plaintext":         "allow_plaintext",
-		"no_directory":           "directory: must be set",
+		"bad_cron":                    `reports::0: schedule: invalid cron expression "* *": `,
+		"bad_tz":                      `reports::0: timezone: unknown IANA time zone "Europe/Atlantis"`,
+		"bad_format":                  `reports::0: formats::1: unknown format "pdf"`,
+		"bad_tenant":                  "reports::0: tenants::0: tenant id has a character outside",
+		"no_recipients":               "reports::0: recipients: at least one recipient is required",
+		"bad_subject":                 "reports::0: subject: ",
+		"retention_below_expiry":      "reports::0: file_retention: 24h0m0s is shorter than link_expiry 240h0m0s",
+		"duplicate_name":              `reports::1::name: duplicate report name "daily"`,
+		"short_key":                   "links: keys: ",
+		"unknown_current_key":         `links: current_key: "k9" is not in keys`,
+		"no_public_url":               "links: public_url: must be an absolute http(s) URL",
+		"smtp_plaintext":              "allow_plaintext",
+		"no_directory":                "directory: must be set",
+		"bad_signing_key":             "signing::keys::k1: an Ed25519 key is a 32-byte seed or a 64-byte private key, got 5 bytes",
+		"unknown_signing_current_key": `signing::current_key: "k2" is not in signing::keys`,
+		"signing_without_current_key": "signing::current_key: must be set with signing::keys",
 	} {
 		t.Run(name, func(t *testing.T) {
 			_, err := testharness.LoadConfig[*Config](t, NewFactory(), "testdata/invalid.yaml", component.NewIDWithName(metadata.Type, name))
@@ -82,4 +86,16 @@ func TestInvalidConfigs(t *testing.T) {
 			assert.Contains(t, err.Error(), want)
 		})
 	}
+}
+
+func TestLoadSigningConfig(t *testing.T) {
+	cfg, err := testharness.LoadConfig[*Config](t, NewFactory(), "testdata/signing.yaml", component.NewID(metadata.Type))
+	require.NoError(t, err)
+	assert.Equal(t, "k2026", cfg.Signing.CurrentKey)
+	require.Len(t, cfg.Signing.Keys, 2)
+	s, err := cfg.Signing.signer()
+	require.NoError(t, err)
+	assert.Equal(t, "k2026", s.CurrentKey())
+	assert.Len(t, s.PublicKeys().Keys, 2)
+	assert.NotContains(t, fmt.Sprint(cfg.Signing), "AQEB", "keys are opaque in logs")
 }

@@ -24,6 +24,7 @@ import (
 	"github.com/otelcol-audit/otelcol-audit/exporter/auditreportexporter/internal/metadata"
 	"github.com/otelcol-audit/otelcol-audit/internal/audit"
 	"github.com/otelcol-audit/otelcol-audit/internal/exportjobs"
+	"github.com/otelcol-audit/otelcol-audit/internal/manifest"
 	"github.com/otelcol-audit/otelcol-audit/internal/reportmail"
 	"github.com/otelcol-audit/otelcol-audit/internal/selfaudit"
 	"github.com/otelcol-audit/otelcol-audit/internal/signedlink"
@@ -62,6 +63,8 @@ type reportExporter struct {
 	spool  *spool.Spool
 	sender reportmail.Sender
 	signer *signedlink.Signer
+	// manifestSigner signs report manifests; nil without signing keys (unsigned manifests).
+	manifestSigner *manifest.Signer
 	// emitter receives audit-of-audit events; nil when audit_events is not configured.
 	emitter selfaudit.Emitter
 	exports *exportjobs.Engine
@@ -125,6 +128,9 @@ func (e *reportExporter) start(ctx context.Context, host component.Host) error {
 		return err
 	}
 	e.spool = sp
+	if e.manifestSigner, err = e.cfg.Signing.signer(); err != nil {
+		return fmt.Errorf("signing: %w", err)
+	}
 	if e.sender == nil { // tests may inject one
 		if e.cfg.SMTP.HasValue() {
 			e.sender, err = reportmail.NewSMTP(*e.cfg.SMTP.Get())

@@ -16,6 +16,8 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"go.uber.org/goleak"
+
+	"github.com/otelcol-audit/otelcol-audit/internal/manifest"
 )
 
 func TestMain(m *testing.M) {
@@ -318,8 +320,13 @@ func TestCompressedFormats(t *testing.T) {
 			assert.Equal(t, "e1", rows[0][8])
 			assert.Equal(t, "PK", string(decompress(t, tc.compression, msgs[0].Files[tc.xlsxName])[:2]), "an XLSX (zip) inside")
 			for _, a := range msgs[0].Attachments {
+				if strings.HasSuffix(a.Name, manifest.Suffix) {
+					assert.Equal(t, "application/json", a.ContentType)
+					continue
+				}
 				assert.Equal(t, "application/"+tc.compression, a.ContentType)
 			}
+			assert.Len(t, msgs[0].Manifests, 2, "a manifest beside each file")
 		})
 	}
 }

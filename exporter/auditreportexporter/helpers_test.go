@@ -6,6 +6,7 @@ import (
 	"encoding/csv"
 	"fmt"
 	"os"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -21,6 +22,7 @@ import (
 
 	"github.com/otelcol-audit/otelcol-audit/exporter/auditreportexporter/internal/metadata"
 	"github.com/otelcol-audit/otelcol-audit/internal/audit"
+	"github.com/otelcol-audit/otelcol-audit/internal/manifest"
 	"github.com/otelcol-audit/otelcol-audit/internal/reportmail"
 	"github.com/otelcol-audit/otelcol-audit/internal/reportrender"
 )
@@ -47,6 +49,8 @@ func (c *fakeClock) Set(t time.Time) {
 type sentMessage struct {
 	reportmail.Message
 	Files map[string][]byte
+	// Manifests are the attached manifests by name; Files holds the other attachments.
+	Manifests map[string][]byte
 }
 
 // fakeSender records messages; failures lists what the next Send calls return.
@@ -69,13 +73,17 @@ func (s *fakeSender) Send(_ context.Context, m reportmail.Message) (bool, error)
 		s.failures = s.failures[1:]
 		return f.retry, f.err
 	}
-	sm := sentMessage{Message: m, Files: map[string][]byte{}}
+	sm := sentMessage{Message: m, Files: map[string][]byte{}, Manifests: map[string][]byte{}}
 	for _, a := range m.Attachments {
 		b, err := os.ReadFile(a.Path)
 		if err != nil {
 			return false, err
 		}
-		sm.Files[a.Name] = b
+		if strings.HasSuffix(a.Name, manifest.Suffix) {
+			sm.Manifests[a.Name] = b
+		} else {
+			sm.Files[a.Name] = b
+		}
 	}
 	s.sent = append(s.sent, sm)
 	return false, nil

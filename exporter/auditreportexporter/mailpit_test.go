@@ -23,6 +23,7 @@ import (
 	"github.com/xuri/excelize/v2"
 	"go.opentelemetry.io/collector/config/configoptional"
 
+	"github.com/otelcol-audit/otelcol-audit/internal/manifest"
 	"github.com/otelcol-audit/otelcol-audit/internal/reportmail"
 	"github.com/otelcol-audit/otelcol-audit/internal/reportrender"
 	"github.com/otelcol-audit/otelcol-audit/internal/testharness"
@@ -126,7 +127,8 @@ func TestMailpitDeliversEveryEventInCSVAndXLSX(t *testing.T) {
 	require.NotEmpty(t, msg.ID, "message of the 25th (starts 2026-10-24T23:00Z, midnight IST)")
 	assert.Contains(t, msg.Subject, "2026-10-25 00:00")
 	assert.Contains(t, msg.Text, "50")
-	require.Len(t, msg.Attachments, 2)
+	require.Len(t, msg.Attachments, 4, "csv and xlsx, each with its manifest")
+	bodies := map[string][]byte{}
 
 	expected := make([][]string, len(want))
 	for i, ev := range want {
@@ -138,7 +140,11 @@ func TestMailpitDeliversEveryEventInCSVAndXLSX(t *testing.T) {
 	}
 	for _, a := range msg.Attachments {
 		body := mp.Get(t, "/api/v1/message/"+msg.ID+"/part/"+a.PartID)
+		bodies[a.FileName] = body
 		switch {
+		case strings.HasSuffix(a.FileName, manifest.Suffix):
+			_, err := manifest.Parse(body)
+			require.NoError(t, err, "the manifest arrives byte for byte")
 		case strings.HasSuffix(a.FileName, ".csv"):
 			assert.Equal(t, "daily_acme_2026-10-25.csv", a.FileName)
 			// The CSV renderer writes every line break as LF (a lone CR would be dropped) and
@@ -164,6 +170,13 @@ func TestMailpitDeliversEveryEventInCSVAndXLSX(t *testing.T) {
 		default:
 			t.Fatalf("unexpected attachment %q", a.FileName)
 		}
+	}
+	for _, name := range []string{"daily_acme_2026-10-25.csv", "daily_acme_2026-10-25.xlsx"} {
+		m, err := manifest.Parse(bodies[name+manifest.Suffix])
+		require.NoError(t, err)
+		got, err := manifest.FileDigest(bytes.NewReader(bodies[name]))
+		require.NoError(t, err)
+		assert.Equal(t, m.File.SHA256, got.SHA256, "the manifest of %s matches the file as delivered", name)
 	}
 }
 

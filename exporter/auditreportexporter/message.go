@@ -33,20 +33,30 @@ func (e *reportExporter) buildMessage(r *report, rec *runRecord) (reportmail.Mes
 		total += f.Size
 	}
 	files := make([]reportmail.FileRef, 0, len(rec.Files))
+	// A manifest travels the way its file does: attached beside it, or behind a link.
 	if total <= r.attachMaxSize || e.signer == nil {
 		for _, f := range rec.Files {
 			msg.Attachments = append(msg.Attachments, reportmail.Attachment{
 				Name: f.Name, ContentType: f.ContentType, Path: filepath.Join(e.runDir(rec.ID), f.Name),
 			})
-			files = append(files, reportmail.FileRef{Name: f.Name, Size: f.Size})
+			ref := reportmail.FileRef{Name: f.Name, Size: f.Size, Manifest: manifestRef(&f, "")}
+			if ref.Manifest != nil {
+				msg.Attachments = append(msg.Attachments, reportmail.Attachment{
+					Name: f.manifestName(), ContentType: manifestContentType, Path: filepath.Join(e.runDir(rec.ID), f.manifestName()),
+				})
+			}
+			files = append(files, ref)
 		}
 	} else {
 		expires := rec.RenderedAt.Add(r.linkExpiry)
 		base := strings.TrimSuffix(e.cfg.Links.PublicURL, "/")
+		link := func(name string) string {
+			p := downloadPath(rec.Tenant, rec.ID, name)
+			return base + p + "?" + e.signer.Sign("GET", p, rec.Tenant, rec.ID, expires).Encode()
+		}
 		for _, f := range rec.Files {
-			p := downloadPath(rec.Tenant, rec.ID, f.Name)
-			q := e.signer.Sign("GET", p, rec.Tenant, rec.ID, expires)
-			files = append(files, reportmail.FileRef{Name: f.Name, Size: f.Size, URL: base + p + "?" + q.Encode(), Expires: expires})
+			files = append(files, reportmail.FileRef{Name: f.Name, Size: f.Size, URL: link(f.Name), Expires: expires,
+				Manifest: manifestRef(&f, link(f.manifestName()))})
 		}
 	}
 	msg.Text, msg.HTML, err = reportmail.Summary(reportmail.ReportSummary{
@@ -58,4 +68,17 @@ func (e *reportExporter) buildMessage(r *report, rec *runRecord) (reportmail.Mes
 		return reportmail.Message{}, fmt.Errorf("message body: %w", err)
 	}
 	return msg, nil
+}
+
+const manifestContentType = "application/json"
+
+// manifestRef describes a sealed manifest for the message body; nil before sealing.
+func manifestRef(f *fileInfo, url string) *reportmail.ManifestRef {
+	if f.Manifest == nil || f.ManifestDigest == "" {
+		return nil
+	}
+	return &reportmail.ManifestRef{
+		Name: f.manifestName(), URL: url, Digest: f.ManifestDigest,
+		Previous: f.Manifest.Previous(), KeyID: f.Manifest.Key(),
+	}
 }

@@ -19,6 +19,7 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/otelcol-audit/otelcol-audit/internal/audit"
+	"github.com/otelcol-audit/otelcol-audit/internal/manifest"
 	"github.com/otelcol-audit/otelcol-audit/internal/reportmail"
 	"github.com/otelcol-audit/otelcol-audit/internal/reportrender"
 	"github.com/otelcol-audit/otelcol-audit/internal/selfaudit"
@@ -68,7 +69,17 @@ type fileInfo struct {
 	Name        string `json:"name"`
 	ContentType string `json:"content_type"`
 	Size        int64  `json:"size"`
+	// Format is the file's format and compression ("csv", "xlsx.zip"): each format of a
+	// report and tenant is one manifest chain.
+	Format string `json:"format,omitempty"`
+	// Manifest is the file's manifest: unlinked and unsigned after rendering, sealed (linked
+	// to the chain head, signed and written beside the file) before sending.
+	Manifest *manifest.Manifest `json:"manifest,omitempty"`
+	// ManifestDigest is the digest of the sealed manifest file.
+	ManifestDigest string `json:"manifest_digest,omitempty"`
 }
+
+func (f *fileInfo) manifestName() string { return f.Name + manifest.Suffix }
 
 // fileIndex tells the download server which files of which tenant a run id holds.
 type fileIndex struct {
@@ -159,12 +170,19 @@ func (e *reportExporter) runDue(ctx context.Context, now time.Time) {
 	maxCatchUp := orDefault(e.cfg.MaxCatchUp, DefaultMaxCatchUp)
 	for _, r := range e.reports {
 		fires := r.sched.DueFires(e.firstSeen(r.name), now, maxCatchUp)
+		// A tenant whose period failed waits for it: sending a later period first would
+		// order its manifest chain against the periods.
+		failed := map[string]bool{}
 		for _, fire := range fires {
 			for _, tenant := range r.tenants {
 				if ctx.Err() != nil {
 					return
 				}
+				if failed[tenant] {
+					continue
+				}
 				if err := e.deliver(ctx, r, tenant, fire); err != nil {
+					failed[tenant] = true
 					e.telemetry.AuditReportRuns.Add(ctx, 1, runAttrs(r.name, resultFailure))
 					from, _ := r.sched.Window(fire)
 					e.emitDelivery(ctx, r.name, tenant, r.name+"/"+from.UTC().Format(time.RFC3339), audit.OutcomeFailure)
@@ -195,6 +213,15 @@ func (e *reportExporter) deliver(ctx context.Context, r *report, tenant string, 
 		if err := e.render(ctx, r, rec); err != nil {
 			return fmt.Errorf("render: %w", err)
 		}
+		if err := e.putRun(key, rec); err != nil {
+			return fmt.Errorf("ledger: %w", err)
+		}
+	}
+	sealed, err := e.sealManifests(r, rec)
+	if err != nil {
+		return fmt.Errorf("manifest: %w", err)
+	}
+	if sealed {
 		if err := e.putRun(key, rec); err != nil {
 			return fmt.Errorf("ledger: %w", err)
 		}
@@ -277,7 +304,7 @@ func (e *reportExporter) filesPresent(rec *runRecord) bool {
 	}
 	for _, f := range rec.Files {
 		st, err := os.Stat(filepath.Join(e.runDir(rec.ID), f.Name))
-		if err != nil || st.Size() != f.Size {
+		if err != nil || st.Size() != f.Size || f.Manifest == nil {
 			return false
 		}
 	}
@@ -310,11 +337,18 @@ func (e *reportExporter) render(ctx context.Context, r *report, rec *runRecord) 
 		outs = append(outs, o)
 	}
 	tally := reportmail.NewTally(0)
+	var first, last time.Time
 	err := e.spool.Scan(ctx, rec.Tenant, rec.From, rec.To, func(ev spool.Event) error {
 		if !r.filter.matches(&ev) {
 			return nil
 		}
 		tally.Add(ev.Category, ev.Summary, ev.Author, ev.Outcome)
+		if first.IsZero() || ev.Time.Before(first) {
+			first = ev.Time
+		}
+		if ev.Time.After(last) {
+			last = ev.Time
+		}
 		row := reportrender.Row{
 			Time: ev.Time, Author: ev.Author, Category: ev.Category, Summary: ev.Summary, Description: ev.Description,
 			Outcome: ev.Outcome, SourceIP: ev.SourceIP, Target: ev.Target, EventID: ev.EventID, Tenant: ev.Tenant,
@@ -340,11 +374,18 @@ func (e *reportExporter) render(ctx context.Context, r *report, rec *runRecord) 
 	outs = nil
 	var filled reportmail.ReportSummary
 	tally.Fill(&filled, topAuthors)
+	for i := range files {
+		m, err := e.describe(r, rec, &files[i], filled.Total, first, last)
+		if err != nil {
+			return fmt.Errorf("manifest of %s: %w", files[i].Name, err)
+		}
+		files[i].Manifest = m
+	}
 	sum := summary{Total: filled.Total, ByCategory: filled.ByCategory, TopAuthors: filled.TopAuthors, FailedLogins: filled.FailedLogins}
 	rec.Files, rec.Summary, rec.State, rec.RenderedAt = files, sum, stateRendered, e.now().UTC()
 	idx := fileIndex{Tenant: rec.Tenant, Report: r.name, ExpiresAt: rec.RenderedAt.Add(r.fileRetention)}
 	for _, f := range files {
-		idx.Files = append(idx.Files, f.Name)
+		idx.Files = append(idx.Files, f.Name, f.manifestName())
 	}
 	v, err := json.Marshal(idx)
 	if err != nil {
@@ -377,6 +418,7 @@ func isMidnight(t time.Time) bool {
 // reportFile is one output file: rows -> compressor -> buffer -> file.
 type reportFile struct {
 	name, contentType string
+	format            string
 	file              *os.File
 	buf               *bufio.Writer
 	comp              interface{ Close() error }
@@ -390,7 +432,7 @@ func (e *reportExporter) openReportFile(dir, base, format, compression string, l
 	if err != nil {
 		return nil, err
 	}
-	o := &reportFile{name: name, file: f, buf: bufio.NewWriterSize(f, 256<<10),
+	o := &reportFile{name: name, format: strings.TrimPrefix(name, base+"."), file: f, buf: bufio.NewWriterSize(f, 256<<10),
 		contentType: reportrender.CompressedContentType(compression, reportrender.ContentType(format))}
 	comp, err := reportrender.NewCompressed(compression, o.buf, inner)
 	if err != nil {
@@ -430,7 +472,7 @@ func (o *reportFile) finish() (fileInfo, error) {
 		err = cerr
 	}
 	o.file = nil
-	return fileInfo{Name: o.name, ContentType: o.contentType, Size: size}, err
+	return fileInfo{Name: o.name, ContentType: o.contentType, Size: size, Format: o.format}, err
 }
 
 func (o *reportFile) abort() {

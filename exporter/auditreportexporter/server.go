@@ -17,6 +17,7 @@ import (
 	"go.opentelemetry.io/otel/metric"
 
 	"github.com/otelcol-audit/otelcol-audit/internal/exportjobs"
+	"github.com/otelcol-audit/otelcol-audit/internal/manifest"
 )
 
 // startServer serves report files at GET /reports/{tenant}/{id}/{file} on the confighttp
@@ -26,6 +27,7 @@ func (e *reportExporter) startServer(ctx context.Context, host component.Host) e
 	cfg := e.cfg.Links.Server.Get()
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /reports/{tenant}/{id}/{file}", e.serveFile)
+	mux.HandleFunc("GET "+manifest.WellKnownPath, e.serveKeys)
 	if e.cfg.Exports.HasValue() {
 		if err := e.startExports(mux, host); err != nil {
 			return err
@@ -61,6 +63,8 @@ func (e *reportExporter) startExports(mux *http.ServeMux, host component.Host) e
 		Sender: e.sender,
 		Logger: e.logger,
 		Now:    e.now,
+		// Export manifests are signed with the report keys, published at the same path.
+		ManifestSigner: e.manifestSigner,
 	}
 	if e.emitter != nil {
 		deps.Emitter = e.emitter
@@ -123,6 +127,26 @@ func (e *reportExporter) serveFile(w http.ResponseWriter, r *http.Request) {
 	http.ServeContent(w, r, "", st.ModTime(), f)
 }
 
+// serveKeys publishes the public halves of the manifest signing keys, old ones included, so
+// that a verifier can check manifests signed before a rotation. Without signing keys the
+// list is empty.
+func (e *reportExporter) serveKeys(w http.ResponseWriter, _ *http.Request) {
+	keys := manifest.PublicKeys{Keys: []manifest.PublicKey{}}
+	if e.manifestSigner != nil {
+		keys = e.manifestSigner.PublicKeys()
+	}
+	b, err := json.Marshal(keys)
+	if err != nil {
+		http.Error(w, "internal error", http.StatusInternalServerError)
+		return
+	}
+	h := w.Header()
+	h.Set("Content-Type", "application/json")
+	h.Set("Cache-Control", "public, max-age=300")
+	h.Set("X-Content-Type-Options", "nosniff")
+	_, _ = w.Write(b)
+}
+
 func (e *reportExporter) deny(w http.ResponseWriter, r *http.Request) {
 	e.countDownload(r.Context(), downloadDenied)
 	http.Error(w, "forbidden", http.StatusForbidden)
@@ -140,6 +164,8 @@ func contentTypeOf(name string) string {
 		return "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 	case ".zip":
 		return "application/zip"
+	case ".json":
+		return manifestContentType
 	case ".gz":
 		return "application/gzip"
 	default:

@@ -22,6 +22,7 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/otelcol-audit/otelcol-audit/internal/audit"
+	"github.com/otelcol-audit/otelcol-audit/internal/manifest"
 	"github.com/otelcol-audit/otelcol-audit/internal/reportmail"
 	"github.com/otelcol-audit/otelcol-audit/internal/reportrender"
 	"github.com/otelcol-audit/otelcol-audit/internal/selfaudit"
@@ -78,8 +79,12 @@ type Job struct {
 	Rows       int64     `json:"rows"`
 	Size       int64     `json:"size"`
 	SHA256     string    `json:"sha256,omitempty"`
-	FileName   string    `json:"file_name,omitempty"`
-	Attempts   int       `json:"attempts"`
+	// ManifestDigest is the SHA-256 of the manifest written beside the file (see
+	// internal/manifest); ManifestKeyID is its signing key, empty when unsigned.
+	ManifestDigest string `json:"manifest_digest,omitempty"`
+	ManifestKeyID  string `json:"manifest_key_id,omitempty"`
+	FileName       string `json:"file_name,omitempty"`
+	Attempts       int    `json:"attempts"`
 
 	// FinishEmitted and Notified record the side effects of a finished job, so that a
 	// restart between finishing and emitting redoes them exactly once more (the event id is
@@ -123,6 +128,9 @@ type Deps struct {
 	Now func() time.Time
 	// Sleep waits between notification attempts; nil waits for real.
 	Sleep func(ctx context.Context, d time.Duration) error
+	// ManifestSigner signs the manifest written beside every export file; nil writes it
+	// unsigned.
+	ManifestSigner *manifest.Signer
 }
 
 // Engine runs exports.
@@ -554,6 +562,9 @@ func (e *Engine) remove(id string) error {
 
 func (e *Engine) partPath(id string) string { return filepath.Join(e.files, id+".part") }
 func (e *Engine) filePath(id string) string { return filepath.Join(e.files, id) }
+func (e *Engine) manifestPath(id string) string {
+	return filepath.Join(e.files, id+manifest.Suffix)
+}
 
 func newID() string {
 	var b [16]byte

@@ -280,7 +280,10 @@ func TestRestartDuringRunningExport(t *testing.T) {
 	assert.Equal(t, []string{"Export completed"}, env2.emitter.summaries())
 	entries, err := os.ReadDir(dir + "/files")
 	require.NoError(t, err)
-	assert.Len(t, entries, 1, "no partial file left")
+	assert.Len(t, entries, 2, "the file and its manifest, no partial file left")
+	for _, ent := range entries {
+		assert.False(t, strings.HasSuffix(ent.Name(), ".part"), ent.Name())
+	}
 }
 
 func TestExpiryCleanup(t *testing.T) {

@@ -14,6 +14,7 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/otelcol-audit/otelcol-audit/internal/audit"
+	"github.com/otelcol-audit/otelcol-audit/internal/manifest"
 	"github.com/otelcol-audit/otelcol-audit/internal/selfaudit"
 )
 
@@ -35,6 +36,7 @@ func (e *Engine) Handler() http.Handler {
 	mux.HandleFunc("GET /api/v1/exports/{id}", e.handleGet)
 	mux.HandleFunc("DELETE /api/v1/exports/{id}", e.handleDelete)
 	mux.HandleFunc("GET /api/v1/exports/{id}/download", e.handleDownload)
+	mux.HandleFunc("GET /api/v1/exports/{id}/manifest", e.handleManifest)
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if err := e.origins.Check(r); err != nil {
 			writeJSON(w, http.StatusForbidden, errorBody{Error: "cross-origin request refused"})
@@ -217,19 +219,8 @@ func (e *Engine) handleDelete(w http.ResponseWriter, r *http.Request) {
 // same 403.
 func (e *Engine) handleDownload(w http.ResponseWriter, r *http.Request) {
 	id := r.PathValue("id")
-	tenant, signedID, err := e.deps.Signer.Verify(r.Method, r.URL.EscapedPath(), r.URL.Query())
-	if err != nil || signedID != id || !isID(id) {
-		forbid(w)
-		return
-	}
-	e.mu.Lock()
-	j, ok := e.jobs[id]
-	var snapshot Job
-	if ok {
-		snapshot = *j
-	}
-	e.mu.Unlock()
-	if !ok || snapshot.Tenant != tenant || snapshot.Status != StatusReady || !e.now().Before(snapshot.ExpiresAt) {
+	snapshot, ok := e.linkedJob(r, id)
+	if !ok {
 		forbid(w)
 		return
 	}
@@ -258,6 +249,47 @@ func (e *Engine) handleDownload(w http.ResponseWriter, r *http.Request) {
 		})
 	}
 	http.ServeContent(w, r, "", st.ModTime(), f)
+}
+
+// linkedJob returns the ready job a signed link to one of its files names; false for any
+// problem with the link or the job.
+func (e *Engine) linkedJob(r *http.Request, id string) (Job, bool) {
+	tenant, signedID, err := e.deps.Signer.Verify(r.Method, r.URL.EscapedPath(), r.URL.Query())
+	if err != nil || signedID != id || !isID(id) {
+		return Job{}, false
+	}
+	e.mu.Lock()
+	j, ok := e.jobs[id]
+	var snapshot Job
+	if ok {
+		snapshot = *j
+	}
+	e.mu.Unlock()
+	if !ok || snapshot.Tenant != tenant || snapshot.Status != StatusReady || !e.now().Before(snapshot.ExpiresAt) {
+		return Job{}, false
+	}
+	return snapshot, true
+}
+
+// handleManifest serves an export's manifest under the same rules as its file.
+func (e *Engine) handleManifest(w http.ResponseWriter, r *http.Request) {
+	id := r.PathValue("id")
+	snapshot, ok := e.linkedJob(r, id)
+	if !ok || snapshot.ManifestDigest == "" {
+		forbid(w)
+		return
+	}
+	b, err := os.ReadFile(e.manifestPath(id))
+	if err != nil {
+		forbid(w)
+		return
+	}
+	h := w.Header()
+	h.Set("Content-Disposition", mime.FormatMediaType("attachment", map[string]string{"filename": snapshot.FileName + manifest.Suffix}))
+	h.Set("Content-Type", "application/json")
+	h.Set("Cache-Control", "private, no-store")
+	h.Set("X-Content-Type-Options", "nosniff")
+	_, _ = w.Write(b)
 }
 
 func forbid(w http.ResponseWriter) {
@@ -303,6 +335,7 @@ var statusPage = template.Must(template.New("status").Parse(`<!doctype html>
 <tr><td>Status</td><td><b>{{.Status}}</b>{{if .Error}}: {{.Error}}{{end}}</td></tr>
 <tr><td>Progress</td><td>{{.Rows}} rows written, {{printf "%.0f" .Percent}}% of the period scanned</td></tr>
 {{if .SHA256}}<tr><td>SHA-256</td><td><code>{{.SHA256}}</code> ({{.Size}} bytes)</td></tr>{{end}}
+{{if .ManifestDigest}}<tr><td>Manifest</td><td>{{if .ManifestURL}}<a href="{{.ManifestURL}}">{{.FileName}}.manifest.json</a>, {{end}}SHA-256 <code>{{.ManifestDigest}}</code>, {{if .ManifestKeyID}}signed with key <code>{{.ManifestKeyID}}</code>{{else}}unsigned{{end}}</td></tr>{{end}}
 {{range .Notes}}<tr><td>Note</td><td>{{.}}</td></tr>{{end}}
 </table>
 {{if .DownloadURL}}<p><a href="{{.DownloadURL}}">Download {{.FileName}}</a> (link valid until {{.Expires}})</p>{{end}}
@@ -318,7 +351,7 @@ func (e *Engine) writeStatusPage(w http.ResponseWriter, v View) {
 	_ = statusPage.Execute(w, map[string]any{
 		"ID": v.ID, "Tenant": v.Tenant, "ScopeTitle": scopeTitle, "ScopeDetail": scopeDetail, "From": v.From.Format("2006-01-02T15:04:05Z07:00"), "To": v.To.Format("2006-01-02T15:04:05Z07:00"),
 		"Status": v.Status, "Error": v.Error, "Rows": v.Progress.RowsWritten, "Percent": v.Progress.PercentScanned,
-		"SHA256": v.SHA256, "Size": v.Size, "Notes": v.Notes, "DownloadURL": v.DownloadURL, "FileName": v.FileName,
+		"SHA256": v.SHA256, "Size": v.Size, "ManifestDigest": v.ManifestDigest, "ManifestKeyID": v.ManifestKeyID, "ManifestURL": v.ManifestURL, "Notes": v.Notes, "DownloadURL": v.DownloadURL, "FileName": v.FileName,
 		"Expires": v.ExpiresAt.UTC().Format("2006-01-02 15:04 MST"), "Notify": strings.Join(v.Notify, ", "), "NotifyError": v.NotifyError,
 		"Refresh": v.Status == StatusPending || v.Status == StatusRunning,
 	})

@@ -13,6 +13,7 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/otelcol-audit/otelcol-audit/internal/audit"
+	"github.com/otelcol-audit/otelcol-audit/internal/manifest"
 	"github.com/otelcol-audit/otelcol-audit/internal/reportrender"
 	"github.com/otelcol-audit/otelcol-audit/internal/selfaudit"
 )
@@ -207,6 +208,8 @@ type View struct {
 	Progress         Progress `json:"progress"`
 	StatusURL        string   `json:"status_url"`
 	DownloadURL      string   `json:"download_url,omitempty"`
+	// ManifestURL is the signed link of the file's manifest, while DownloadURL is set.
+	ManifestURL string `json:"manifest_url,omitempty"`
 }
 
 // Progress of a job.
@@ -246,6 +249,9 @@ func (e *Engine) viewLocked(j *Job) View {
 		v.Progress = Progress{RowsWritten: j.Rows, PercentScanned: 100}
 		if e.now().Before(j.ExpiresAt) {
 			v.DownloadURL = e.downloadURL(j)
+			if j.ManifestDigest != "" {
+				v.ManifestURL = e.manifestURL(j)
+			}
 		}
 	case StatusFailed:
 		v.Progress.RowsWritten = 0
@@ -308,8 +314,10 @@ func (e *Engine) Cancel(ctx context.Context, who Identity, id string) (removed b
 		delete(e.jobs, id)
 		err := e.remove(id)
 		e.mu.Unlock()
-		if rmErr := os.Remove(e.filePath(id)); rmErr != nil && !errors.Is(rmErr, os.ErrNotExist) {
-			err = errors.Join(err, rmErr)
+		for _, path := range []string{e.filePath(id), e.manifestPath(id)} {
+			if rmErr := os.Remove(path); rmErr != nil && !errors.Is(rmErr, os.ErrNotExist) {
+				err = errors.Join(err, rmErr)
+			}
 		}
 		return true, err
 	}
@@ -324,6 +332,7 @@ func (e *Engine) Cleanup() (filesRemoved, recordsRemoved int) {
 	defer e.mu.Unlock()
 	for id, j := range e.jobs {
 		if j.Status == StatusReady && !now.Before(j.ExpiresAt) {
+			_ = os.Remove(e.manifestPath(id))
 			if err := os.Remove(e.filePath(id)); err == nil || errors.Is(err, os.ErrNotExist) {
 				j.Status = StatusExpired
 				_ = e.persist(j)
@@ -341,7 +350,8 @@ func (e *Engine) Cleanup() (filesRemoved, recordsRemoved int) {
 	entries, _ := os.ReadDir(e.files)
 	for _, ent := range entries {
 		name := ent.Name()
-		id, isPart := strings.CutSuffix(name, ".part")
+		id, _ := strings.CutSuffix(name, manifest.Suffix) // a manifest lives and goes with its file
+		id, isPart := strings.CutSuffix(id, ".part")
 		j, ok := e.jobs[id]
 		if ok && ((isPart && j.Status == StatusRunning) || (!isPart && j.Status == StatusReady)) {
 			continue

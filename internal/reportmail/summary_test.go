@@ -51,3 +51,28 @@ func TestTallyAndSummary(t *testing.T) {
 	assert.NotContains(t, html, "<script>")
 	assert.Contains(t, html, "&lt;script&gt;")
 }
+
+func TestSummaryShowsManifests(t *testing.T) {
+	digest := "3f1e0c6b5a4d2e1f00112233445566778899aabbccddeeff0011223344556677"
+	s := ReportSummary{
+		Title: "Daily audit report", Tenant: "acme",
+		From: time.Date(2026, 11, 16, 0, 0, 0, 0, time.UTC), To: time.Date(2026, 11, 17, 0, 0, 0, 0, time.UTC),
+		Files: []FileRef{
+			{Name: "daily.csv", Size: 10, Manifest: &ManifestRef{Name: "daily.csv.manifest.json", Digest: digest, KeyID: "k2026"}},
+			{Name: "daily.xlsx", Size: 10, URL: "https://r.example/x", Expires: time.Date(2026, 11, 24, 0, 0, 0, 0, time.UTC),
+				Manifest: &ManifestRef{Name: "daily.xlsx.manifest.json", URL: "https://r.example/m", Digest: digest, Previous: "ab12"}},
+		},
+	}
+	text, html, err := Summary(s)
+	require.NoError(t, err)
+	for _, want := range []string{
+		"Manifest: daily.csv.manifest.json, attached", "Manifest SHA-256: " + digest,
+		"Previous manifest: none, first of its chain", "Signed with key: k2026",
+		"Manifest: daily.xlsx.manifest.json\n    Download: https://r.example/m", "Previous manifest: ab12", "Signed with key: unsigned",
+	} {
+		assert.Contains(t, text, want)
+	}
+	assert.Contains(t, html, "<code>"+digest+"</code>")
+	assert.Contains(t, html, "<code>k2026</code>")
+	assert.Contains(t, html, `<a href="https://r.example/m">daily.xlsx.manifest.json</a>`)
+}
