@@ -20,6 +20,11 @@
 // fsynced. Concurrent Append calls are coalesced into one transaction and one fsync by bbolt's
 // Batch (group commit), which is what keeps ingest throughput high with fsync on.
 //
+// Write cost: a stored event is one dedup lookup and two puts (row and dedup entry). Rows are
+// keyed by time, so a commit appends them to the last pages of their day; dedup entries are
+// keyed by event id, which is random, so in a large spool nearly every stored event dirties
+// its own dedup page, and those page writes are most of a commit's cost.
+//
 // Deduplication: an event id is stored once per tenant for as long as its day is retained;
 // a re-delivered event is counted as a duplicate and not stored again.
 package spool

@@ -170,57 +170,100 @@ func Validate(e *Event) error {
 	return nil
 }
 
+// tenantTx is one tenant's buckets within an append transaction.
+type tenantTx struct {
+	name        string
+	days, dedup *bolt.Bucket
+	// seen is a cursor reused for every dedup lookup: bbolt's Get allocates a cursor and its
+	// stack per call, Seek on a kept cursor does not.
+	seen   *bolt.Cursor
+	day    *bolt.Bucket // the bucket of UTC day dayNum, nil before the first event
+	dayNum int64
+}
+
 func appendTx(tx *bolt.Tx, events []Event, res *AppendResult) error {
 	eventsRoot, dedupRoot := tx.Bucket(bucketEvents), tx.Bucket(bucketDedup)
+	// bbolt keeps references to values (not keys, which Put copies) until the commit: all
+	// values of this call go into one buffer, sized up front so it never moves.
+	size := 0
+	for i := range events {
+		size += valueLen(&events[i]) + 8
+	}
+	vals := make([]byte, 0, size)
 	var (
-		lastTenant          string
-		tenantBkt, dedup    *bolt.Bucket
-		lastDay             string
-		dayBkt              *bolt.Bucket
-		keyBuf, valBuf      []byte
-		err                 error
-		tsBuf               [8]byte
-		haveTenant, haveDay bool
+		t       *tenantTx // the tenant of the previous event
+		tenants map[string]*tenantTx
+		keyBuf  []byte
+		err     error
 	)
 	for i := range events {
 		e := &events[i]
-		if !haveTenant || e.Tenant != lastTenant {
-			if tenantBkt, err = eventsRoot.CreateBucketIfNotExists([]byte(e.Tenant)); err != nil {
+		if t == nil || e.Tenant != t.name {
+			if t, err = tenantFor(&tenants, eventsRoot, dedupRoot, e.Tenant); err != nil {
 				return err
 			}
-			if dedup, err = dedupRoot.CreateBucketIfNotExists([]byte(e.Tenant)); err != nil {
-				return err
-			}
-			lastTenant, haveTenant, haveDay = e.Tenant, true, false
 		}
-		id := []byte(e.EventID)
-		if dedup.Get(id) != nil {
+		// keyBuf is timestamp + id: the id part doubles as the dedup key.
+		keyBuf = binary.BigEndian.AppendUint64(keyBuf[:0], encodeTime(e.Time))
+		keyBuf = append(keyBuf, e.EventID...)
+		id := keyBuf[8:]
+		if k, _ := t.seen.Seek(id); k != nil && bytes.Equal(k, id) {
 			res.Duplicates++
 			continue
 		}
-		day := e.Time.UTC().Format(dayLayout)
-		if !haveDay || day != lastDay {
-			if dayBkt, err = tenantBkt.CreateBucketIfNotExists([]byte(day)); err != nil {
+		if dn := unixDay(e.Time); t.day == nil || dn != t.dayNum {
+			day, err := t.days.CreateBucketIfNotExists([]byte(e.Time.UTC().Format(dayLayout)))
+			if err != nil {
 				return err
 			}
-			// Events mostly arrive in time order, i.e. appended at the end of the day:
-			// fuller pages mean fewer pages to write per commit.
-			dayBkt.FillPercent = 0.9
-			lastDay, haveDay = day, true
+			// Events mostly arrive in time order, i.e. appended at the end of the day: a
+			// split then leaves full pages behind, so fewer pages are written per commit.
+			day.FillPercent = 1.0
+			t.day, t.dayNum = day, dn
 		}
-		binary.BigEndian.PutUint64(tsBuf[:], encodeTime(e.Time))
-		keyBuf = append(append(keyBuf[:0], tsBuf[:]...), id...)
-		valBuf = encodeValue(valBuf[:0], e)
-		// bbolt keeps references to key and value until commit: hand it copies.
-		if err = dayBkt.Put(bytes.Clone(keyBuf), bytes.Clone(valBuf)); err != nil {
+		n := len(vals)
+		vals = encodeValue(vals, e)
+		if err = t.day.Put(keyBuf, vals[n:len(vals):len(vals)]); err != nil {
 			return err
 		}
-		if err = dedup.Put(id, bytes.Clone(tsBuf[:])); err != nil {
+		vals = append(vals, keyBuf[:8]...)
+		if err = t.dedup.Put(id, vals[len(vals)-8:len(vals):len(vals)]); err != nil {
 			return err
 		}
 		res.Stored++
 	}
 	return nil
+}
+
+// tenantFor returns the buckets of tenant, creating them on first use.
+func tenantFor(tenants *map[string]*tenantTx, eventsRoot, dedupRoot *bolt.Bucket, tenant string) (*tenantTx, error) {
+	if t := (*tenants)[tenant]; t != nil {
+		return t, nil
+	}
+	days, err := eventsRoot.CreateBucketIfNotExists([]byte(tenant))
+	if err != nil {
+		return nil, err
+	}
+	dedup, err := dedupRoot.CreateBucketIfNotExists([]byte(tenant))
+	if err != nil {
+		return nil, err
+	}
+	t := &tenantTx{name: tenant, days: days, dedup: dedup, seen: dedup.Cursor()}
+	if *tenants == nil {
+		*tenants = make(map[string]*tenantTx, 1)
+	}
+	(*tenants)[tenant] = t
+	return t, nil
+}
+
+// unixDay is the number of the UTC day holding t (negative before 1970).
+func unixDay(t time.Time) int64 {
+	s := t.Unix()
+	d := s / 86400
+	if s%86400 < 0 {
+		d--
+	}
+	return d
 }
 
 // encodeTime maps a signed Unix nanosecond time to an unsigned value that sorts the same way.
@@ -235,9 +278,30 @@ func decodeTime(v uint64) time.Time {
 // valueVersion 2 added Service; values written as version 1 still decode, with no service.
 const valueVersion = 2
 
+func valueFields(e *Event) [8]string {
+	return [...]string{e.Author, e.Category, e.Summary, e.Description, e.Outcome, e.SourceIP, e.Target, e.Service}
+}
+
+// valueLen is len(encodeValue(nil, e)).
+func valueLen(e *Event) int {
+	n := 1
+	for _, f := range valueFields(e) {
+		n += uvarintLen(uint64(len(f))) + len(f)
+	}
+	return n
+}
+
+func uvarintLen(x uint64) int {
+	n := 1
+	for ; x >= 0x80; x >>= 7 {
+		n++
+	}
+	return n
+}
+
 func encodeValue(b []byte, e *Event) []byte {
 	b = append(b, valueVersion)
-	for _, f := range [...]string{e.Author, e.Category, e.Summary, e.Description, e.Outcome, e.SourceIP, e.Target, e.Service} {
+	for _, f := range valueFields(e) {
 		b = binary.AppendUvarint(b, uint64(len(f)))
 		b = append(b, f...)
 	}

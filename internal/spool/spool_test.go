@@ -287,3 +287,51 @@ func TestDecodesVersion1Values(t *testing.T) {
 		t.Fatalf("version 2: %+v, %v", got, err)
 	}
 }
+
+// TestAppendInterleavedTenantsAndDays: one batch that switches tenant and day back and
+// forth still partitions every event correctly and dedupes within each tenant.
+func TestAppendInterleavedTenantsAndDays(t *testing.T) {
+	s := openTest(t, Options{})
+	d1 := time.Date(2026, 1, 5, 23, 0, 0, 0, time.UTC)
+	d2 := d1.Add(2 * time.Hour)
+	res, err := s.Append(context.Background(), []Event{
+		ev("a", "1", d1), ev("b", "1", d1), ev("a", "2", d2), ev("a", "3", d1),
+		ev("b", "2", d2), ev("a", "1", d2), ev("b", "1", d2), ev("a", "4", d2),
+	})
+	require.NoError(t, err)
+	assert.Equal(t, AppendResult{Stored: 6, Duplicates: 2}, res)
+	ids := func(tenant string, from time.Time) []string {
+		var out []string
+		for _, e := range collect(t, s, tenant, from, from.Add(time.Hour)) {
+			assert.Equal(t, tenant, e.Tenant)
+			out = append(out, e.EventID)
+		}
+		return out
+	}
+	assert.Equal(t, []string{"1", "3"}, ids("a", d1))
+	assert.Equal(t, []string{"2", "4"}, ids("a", d2))
+	assert.Equal(t, []string{"1"}, ids("b", d1))
+	assert.Equal(t, []string{"2"}, ids("b", d2))
+}
+
+func TestUnixDayMatchesUTCDate(t *testing.T) {
+	for _, at := range []time.Time{
+		time.Date(2026, 1, 5, 0, 0, 0, 0, time.UTC),
+		time.Date(2026, 1, 5, 23, 59, 59, 999999999, time.UTC),
+		time.Date(1970, 1, 1, 0, 0, 0, 0, time.UTC),
+		time.Date(1969, 12, 31, 23, 59, 59, 0, time.UTC),
+		time.Date(1969, 12, 31, 0, 0, 0, 0, time.UTC),
+		time.Date(2026, 1, 5, 1, 0, 0, 0, time.FixedZone("east", 3*3600)), // Jan 4 in UTC
+	} {
+		// Truncate rounds down from the zero time, which is midnight UTC.
+		want := at.Truncate(24*time.Hour).Unix() / 86400
+		assert.Equal(t, want, unixDay(at), at)
+	}
+}
+
+func TestValueLenMatchesEncoding(t *testing.T) {
+	e := ev("a", "1", time.Now())
+	e.Description = string(make([]byte, 300)) // a two-byte length
+	e.Service = "lms"
+	assert.Len(t, encodeValue(nil, &e), valueLen(&e))
+}
