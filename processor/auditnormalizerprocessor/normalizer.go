@@ -127,15 +127,12 @@ type rawEvent struct {
 	plain bool
 }
 
-// hashValue is what a hashed event id is computed over: the raw event, parsed when it is the
-// JSON text of an object.
-func (r *rawEvent) hashValue() pcommon.Value {
-	if !r.hasObject {
-		return r.value
+// hashID hashes the raw event, parsed when it is the JSON text of an object.
+func (r *rawEvent) hashID(source string, eventTime int64) string {
+	if r.hasObject {
+		return audit.HashEventIDMap(source, eventTime, r.object)
 	}
-	v := pcommon.NewValueMap()
-	r.object.CopyTo(v.Map())
-	return v
+	return audit.HashEventID(source, eventTime, r.value)
 }
 
 // readRawEvent finds the raw event: audit.original on a record normalised before, else the
@@ -247,7 +244,7 @@ func (n *normalizer) extract(p int, raw *rawEvent, lr plog.LogRecord, ev *event)
 			// The otel profile reads the record; its attributes stand in for the raw event.
 			raw.useAttributes(lr.Attributes())
 		}
-		n.profiles.all[p].extract(raw.src, lr, ev)
+		n.profiles.extract(p, raw.src, lr, ev)
 		return recordResult{Source: profileNames[p]}
 	case raw.unparsable:
 		return recordResult{Reason: audit.ReasonUnparsableBody}
@@ -460,7 +457,7 @@ func settleEventID(ev *event, res *recordResult, raw *rawEvent, p int, eventTime
 	// "none" is part of the hashed input: changing it would change the ids of unmapped events.
 	source := firstNonEmpty(res.Source, "none")
 	if (raw.hasSrc && !raw.srcIsAttrs) || (p < 0 && raw.value.Type() != pcommon.ValueTypeEmpty) {
-		return audit.HashEventID(source, eventTime, raw.hashValue())
+		return raw.hashID(source, eventTime)
 	}
 	return audit.HashRecordEventID(source, eventTime, lr.EventName(), raw.value, attrs)
 }
@@ -476,8 +473,8 @@ type settled struct {
 
 // writeAttributes writes the audit model's attributes.
 func writeAttributes(attrs pcommon.Map, p int, ev *event, res *recordResult, out *settled) {
-	// One growth for all.
-	attrs.EnsureCapacity(attrs.Len() + 17)
+	// One growth for all, audit.original included (replaceBody), and no more.
+	attrs.EnsureCapacity(attrs.Len() + attributeCount(p, ev, res, out))
 	if !out.timeOK {
 		attrs.PutBool(audit.AttrTimeFallback, true)
 	}
@@ -503,6 +500,29 @@ func writeAttributes(attrs pcommon.Map, p int, ev *event, res *recordResult, out
 		putNonEmpty(attrs, audit.AttrUserAgent, ev.userAgent)
 	}
 	putNonEmpty(attrs, audit.AttrUnmappedReason, res.Reason)
+}
+
+// attributeCount is how many attributes writeAttributes and replaceBody add at most.
+func attributeCount(p int, ev *event, res *recordResult, out *settled) int {
+	// Category, summary, description, outcome, tenant, event id and audit.original.
+	n := 7
+	for _, v := range [...]string{res.Quarantine, res.Source, ev.name, ev.author, ev.authorID, res.CategorySource, ev.target, res.Reason} {
+		if v != "" {
+			n++
+		}
+	}
+	if !out.timeOK {
+		n++
+	}
+	if p != profileOTel {
+		if ev.clientAddr != "" {
+			n++
+		}
+		if ev.userAgent != "" {
+			n++
+		}
+	}
+	return n
 }
 
 func putNonEmpty(attrs pcommon.Map, key, v string) {

@@ -1,7 +1,6 @@
 package auditnormalizerprocessor
 
 import (
-	"strconv"
 	"strings"
 
 	"go.opentelemetry.io/collector/pdata/pcommon"
@@ -80,7 +79,7 @@ func azureSignIn(m, props pcommon.Map, ev *event) {
 
 // azureCode reads a result that is an error code (0 is a success) or a word.
 func azureCode(v pcommon.Value, ev *event) {
-	if n, err := strconv.ParseInt(valueString(v), 10, 64); err == nil {
+	if n, ok := valueInt(v); ok {
 		if n == 0 {
 			ev.outcome = audit.OutcomeSuccess
 		} else {

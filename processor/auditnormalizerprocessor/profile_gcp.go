@@ -68,9 +68,9 @@ func gcpOutcome(st pcommon.Value, ev *event) {
 		ev.outcome = audit.OutcomeSuccess
 		return
 	}
-	code, err := strconv.ParseInt(valueString(c), 10, 64)
+	code, ok := valueInt(c)
 	switch {
-	case err != nil:
+	case !ok:
 		ev.setOutcome(c)
 	case code == 0:
 		ev.outcome = audit.OutcomeSuccess

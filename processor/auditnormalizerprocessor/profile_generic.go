@@ -18,7 +18,7 @@ type paths []fieldPath
 
 func (ps paths) get(m pcommon.Map) (pcommon.Value, bool) {
 	for _, p := range ps {
-		if v, ok := p.get(m); ok && valueString(v) != "" {
+		if v, ok := p.get(m); ok && hasString(v) {
 			return v, true
 		}
 	}

@@ -66,15 +66,15 @@ func (kubernetesProfile) extract(m pcommon.Map, _ plog.LogRecord, ev *event) {
 	if rs, ok := sub(m, "responseStatus"); ok {
 		// The status code is a number; a string or an object in its place is read too.
 		if c, ok := rs.Get("code"); ok {
-			code, err := strconv.Atoi(valueString(c))
+			code, ok := valueInt(c)
 			switch {
-			case err != nil || code <= 0:
+			case !ok || code <= 0:
 				ev.setOutcome(c)
 			case code >= 400:
 				ev.outcome = audit.OutcomeFailure
 				ev.failReason = str(rs, "reason")
 				if ev.failReason == "" {
-					ev.failReason = strconv.Itoa(code)
+					ev.failReason = strconv.FormatInt(code, 10)
 				}
 			default:
 				ev.outcome = audit.OutcomeSuccess

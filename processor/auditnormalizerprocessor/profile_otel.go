@@ -68,7 +68,7 @@ func (p otelProfile) extract(_ pcommon.Map, lr plog.LogRecord, ev *event) {
 			case pcommon.ValueTypeInt:
 				status = v.Int()
 			default:
-				status, _ = strconv.ParseInt(valueString(v), 10, 64)
+				status, _ = valueInt(v)
 			}
 		case "user_agent.original":
 			ev.userAgent = valueString(v)

@@ -110,8 +110,9 @@ func profileNamesList() string {
 
 // profileSet holds one configured instance of every profile, indexed as profileNames.
 type profileSet struct {
-	all  [profileCount]profile
-	otel otelProfile
+	all     [profileCount]profile
+	otel    otelProfile
+	generic *genericProfile
 	// genericConfigured is true when generic::event_name is set: only then may detection
 	// pick the generic profile on its own.
 	genericConfigured bool
@@ -120,6 +121,7 @@ type profileSet struct {
 func newProfileSet(cfg *Config) profileSet {
 	s := profileSet{
 		otel:              otelProfile{targetKeys: cfg.OTel.TargetAttributes},
+		generic:           newGenericProfile(cfg.Generic),
 		genericConfigured: cfg.Generic.EventName != "",
 	}
 	s.all = [profileCount]profile{
@@ -130,17 +132,43 @@ func newProfileSet(cfg *Config) profileSet {
 		profileKeycloak:   keycloakProfile{},
 		profileGCP:        gcpProfile{},
 		profileAzure:      azureProfile{},
-		profileGeneric:    newGenericProfile(cfg.Generic),
+		profileGeneric:    s.generic,
 		profileOTel:       s.otel,
 	}
 	return s
 }
 
+// extract runs profile p's extract. The calls are static: through the profile interface, ev
+// (on the caller's stack) would escape, and every record would allocate its event.
+func (s *profileSet) extract(p int, src pcommon.Map, lr plog.LogRecord, ev *event) {
+	switch p {
+	case profileOkta:
+		oktaProfile{}.extract(src, lr, ev)
+	case profileCloudTrail:
+		cloudTrailProfile{}.extract(src, lr, ev)
+	case profileKubernetes:
+		kubernetesProfile{}.extract(src, lr, ev)
+	case profileGitHub:
+		gitHubProfile{}.extract(src, lr, ev)
+	case profileKeycloak:
+		keycloakProfile{}.extract(src, lr, ev)
+	case profileGCP:
+		gcpProfile{}.extract(src, lr, ev)
+	case profileAzure:
+		azureProfile{}.extract(src, lr, ev)
+	case profileGeneric:
+		s.generic.extract(src, lr, ev)
+	case profileOTel:
+		s.otel.extract(src, lr, ev)
+	}
+}
+
 // detect returns the first vendor profile that recognises m, then the generic profile when
 // it is configured; -1 when none does.
 func (s *profileSet) detect(m pcommon.Map) int {
+	gates := detectionGates(m)
 	for i := 0; i < profileGeneric; i++ {
-		if s.all[i].detect(m) {
+		if gates&(1<<i) != 0 && s.all[i].detect(m) {
 			return i
 		}
 	}
@@ -148,4 +176,32 @@ func (s *profileSet) detect(m pcommon.Map) int {
 		return profileGeneric
 	}
 	return -1
+}
+
+// detectionGates returns, in one pass over m's keys, the vendor profiles whose detect may
+// accept m: each detect needs one of its gate keys at the top level. Looking each profile's
+// keys up in turn would scan m once per key; an Azure event would be scanned nine times
+// before its own profile is reached.
+func detectionGates(m pcommon.Map) uint {
+	var gates uint
+	m.Range(func(k string, _ pcommon.Value) bool {
+		switch k {
+		case "eventType":
+			gates |= 1 << profileOkta
+		case "eventName", "detail":
+			gates |= 1 << profileCloudTrail
+		case "kind", "auditID":
+			gates |= 1 << profileKubernetes
+		case "action":
+			gates |= 1 << profileGitHub
+		case "type", "operationType":
+			gates |= 1 << profileKeycloak
+		case "protoPayload":
+			gates |= 1 << profileGCP
+		case "operationName":
+			gates |= 1 << profileAzure
+		}
+		return true
+	})
+	return gates
 }

@@ -1,6 +1,7 @@
 package auditnormalizerprocessor
 
 import (
+	"encoding/binary"
 	"strings"
 	"unicode"
 	"unicode/utf8"
@@ -21,15 +22,52 @@ const (
 // in audit.original. Clean printable ASCII within the bound is returned as is, without
 // allocating.
 func cleanString(s string, max int) string {
-	clean := len(s) <= max
-	for i := 0; clean && i < len(s); i++ {
-		if c := s[i]; c < 0x20 || c >= 0x7f {
-			clean = false
-		}
+	if len(s) > max {
+		return rewriteClean(s, max)
 	}
-	if clean {
+	i := printableASCIIPrefix(s)
+	if i == len(s) {
 		return s
 	}
+	// Valid UTF-8 with nothing to replace: the rewrite would copy it unchanged, then trim it.
+	for i < len(s) {
+		r, size := utf8.DecodeRuneInString(s[i:])
+		if (r == utf8.RuneError && size <= 1) || unicode.IsControl(r) || isBidiControl(r) {
+			return rewriteClean(s, max)
+		}
+		i += size
+	}
+	return strings.TrimSpace(s)
+}
+
+// printableASCIIPrefix returns the length of the longest prefix of s that is printable ASCII
+// (0x20 to 0x7e), testing eight bytes at a time.
+func printableASCIIPrefix(s string) int {
+	const (
+		ones  = 0x0101010101010101
+		highs = 0x8080808080808080
+	)
+	i := 0
+	for ; i+8 <= len(s); i += 8 {
+		w := binary.LittleEndian.Uint64([]byte(s[i : i+8]))
+		// A byte is outside 0x20..0x7e when its high bit is set, when it is below 0x20 (the
+		// subtraction borrows into its high bit) or when it is 0x7f (adding 1 carries into it).
+		// Bytes are checked on their own: w has no high bit set where it matters.
+		if (w|(w-0x20*ones)|(w+ones))&highs != 0 {
+			break
+		}
+	}
+	for ; i < len(s); i++ {
+		if c := s[i]; c < 0x20 || c >= 0x7f {
+			return i
+		}
+	}
+	return i
+}
+
+// rewriteClean is cleanString's slow path: it copies s rune by rune, replacing what must go
+// and cutting at max bytes.
+func rewriteClean(s string, max int) string {
 	var b strings.Builder
 	b.Grow(min(len(s), max))
 	for i := 0; i < len(s); {

@@ -42,6 +42,56 @@ func valueString(v pcommon.Value) string {
 	}
 }
 
+// hasString reports whether valueString(v) is not "", without formatting a number.
+func hasString(v pcommon.Value) bool {
+	switch v.Type() {
+	case pcommon.ValueTypeStr:
+		return v.Str() != ""
+	case pcommon.ValueTypeInt, pcommon.ValueTypeDouble, pcommon.ValueTypeBool:
+		return true
+	default:
+		return false
+	}
+}
+
+// valueInt is strconv.ParseInt(valueString(v), 10, 64) without formatting a number, and
+// without the error's allocation for a value that is no number. Like ParseInt, it returns
+// the clamped value with false when the number is out of range.
+func valueInt(v pcommon.Value) (int64, bool) {
+	switch v.Type() {
+	case pcommon.ValueTypeInt:
+		return v.Int(), true
+	case pcommon.ValueTypeDouble:
+		if d := v.Double(); d == math.Trunc(d) && math.Abs(d) < 1<<53 {
+			return int64(d), true
+		}
+		return 0, false
+	case pcommon.ValueTypeStr:
+		return parseInt(v.Str())
+	default:
+		return 0, false
+	}
+}
+
+// parseInt is strconv.ParseInt(s, 10, 64) that tells a decimal integer by its digits first:
+// ParseInt allocates an error for every word it is handed.
+func parseInt(s string) (int64, bool) {
+	digits := s
+	if digits != "" && (digits[0] == '+' || digits[0] == '-') {
+		digits = digits[1:]
+	}
+	if digits == "" {
+		return 0, false
+	}
+	for i := 0; i < len(digits); i++ {
+		if digits[i] < '0' || digits[i] > '9' {
+			return 0, false
+		}
+	}
+	n, err := strconv.ParseInt(s, 10, 64)
+	return n, err == nil
+}
+
 // strNotNull is str, with the literal "null" that text formats write for a missing value
 // read as "".
 func strNotNull(m pcommon.Map, key string) string {
@@ -369,10 +419,10 @@ func readOutcomeDepth(v pcommon.Value, depth int) (string, bool) {
 		if o := audit.NormalizeOutcome(s); o != audit.OutcomeUnknown {
 			return o, true
 		}
-		if outcomeWords[strings.ToLower(s)] {
+		if isOutcomeWord(s) {
 			return audit.OutcomeUnknown, true
 		}
-		if n, err := strconv.ParseInt(s, 10, 64); err == nil {
+		if n, ok := parseInt(s); ok {
 			return statusOutcome(n)
 		}
 		return audit.OutcomeUnknown, false
@@ -386,6 +436,26 @@ func readOutcomeDepth(v pcommon.Value, depth int) (string, bool) {
 		}
 	}
 	return audit.OutcomeUnknown, false
+}
+
+// isOutcomeWord reports whether s is one of outcomeWords in any case. ASCII is lowered in a
+// buffer on the stack, so that a word in capitals does not allocate.
+func isOutcomeWord(s string) bool {
+	var buf [16]byte
+	if len(s) > len(buf) {
+		return outcomeWords[strings.ToLower(s)]
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		switch {
+		case c >= 0x80:
+			return outcomeWords[strings.ToLower(s)]
+		case 'A' <= c && c <= 'Z':
+			c += 'a' - 'A'
+		}
+		buf[i] = c
+	}
+	return outcomeWords[string(buf[:len(s)])]
 }
 
 var outcomeKeys = []string{"result", "outcome", "status", "value", "code"}
