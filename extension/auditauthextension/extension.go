@@ -27,7 +27,6 @@ import (
 	"google.golang.org/grpc"
 
 	"github.com/otelcol-audit/otelcol-audit/extension/auditauthextension/internal/metadata"
-	"github.com/otelcol-audit/otelcol-audit/internal/audit"
 	"github.com/otelcol-audit/otelcol-audit/internal/identity"
 	"github.com/otelcol-audit/otelcol-audit/internal/inflight"
 )
@@ -211,37 +210,9 @@ func (e *authExtension) fromClaims(auth client.AuthData) (*identity.Identity, er
 		return nil, errors.New("authenticator returned no auth data")
 	}
 	c := e.cfg.Claims.Get()
-	var tenants []string
-	switch v := auth.GetAttribute(c.TenantsAttribute).(type) {
-	case string:
-		for _, t := range strings.Split(v, ",") {
-			if t = strings.TrimSpace(t); t != "" {
-				tenants = append(tenants, t)
-			}
-		}
-	case []string:
-		tenants = append(tenants, v...)
-	case []any:
-		for _, x := range v {
-			s, ok := x.(string)
-			if !ok {
-				return nil, fmt.Errorf("%s: not a list of strings", c.TenantsAttribute)
-			}
-			tenants = append(tenants, s)
-		}
-	default:
-		return nil, fmt.Errorf("%s: missing or not a string", c.TenantsAttribute)
-	}
-	if len(tenants) == 0 {
-		return nil, fmt.Errorf("%s: no tenant", c.TenantsAttribute)
-	}
-	for _, t := range tenants {
-		if t == identity.AllTenants {
-			return nil, fmt.Errorf("%s: %q is allowed only for static tokens", c.TenantsAttribute, identity.AllTenants)
-		}
-		if err := audit.ValidateTenant(t); err != nil {
-			return nil, fmt.Errorf("%s: %w", c.TenantsAttribute, err)
-		}
+	tenants, err := identity.TenantsFromClaim(auth.GetAttribute(c.TenantsAttribute))
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", c.TenantsAttribute, err)
 	}
 	id := &identity.Identity{Tenants: tenants}
 	id.Subject, _ = auth.GetAttribute(firstNonEmpty(c.SubjectAttribute, "subject")).(string)

@@ -97,9 +97,6 @@ var (
 	errBadClaims = errors.New("the identity's attributes do not grant exports")
 )
 
-// maxClaimTenants bounds the tenants read from one identity's attribute.
-const maxClaimTenants = 1000
-
 // authenticator resolves requests to identities. Tokens are looked up by their SHA-256, so
 // that the comparison time does not depend on how much of a guess is right.
 type authenticator struct {
@@ -216,34 +213,9 @@ func (a *authenticator) identify(r *http.Request) (Identity, error) {
 // audit.ValidateTenant and none may be "*": granting every tenant is the collector
 // operator's decision (a static token), never a token issuer's.
 func (a *authenticator) fromClaims(auth client.AuthData) (Identity, error) {
-	var tenants []string
-	switch v := auth.GetAttribute(a.cfg.TenantsAttribute).(type) {
-	case string:
-		tenants = splitList(v)
-	case []string:
-		tenants = v
-	case []any:
-		tenants = make([]string, 0, len(v))
-		for _, x := range v {
-			s, ok := x.(string)
-			if !ok {
-				return Identity{}, fmt.Errorf("%w: %s: not a list of strings", errBadClaims, a.cfg.TenantsAttribute)
-			}
-			tenants = append(tenants, s)
-		}
-	default:
-		return Identity{}, fmt.Errorf("%w: %s: not a string or a list", errBadClaims, a.cfg.TenantsAttribute)
-	}
-	if len(tenants) == 0 || len(tenants) > maxClaimTenants {
-		return Identity{}, fmt.Errorf("%w: %s: %d tenants", errBadClaims, a.cfg.TenantsAttribute, len(tenants))
-	}
-	for _, t := range tenants {
-		if t == AllTenants {
-			return Identity{}, fmt.Errorf("%w: %s: %q is allowed only for static tokens", errBadClaims, a.cfg.TenantsAttribute, AllTenants)
-		}
-		if err := audit.ValidateTenant(t); err != nil {
-			return Identity{}, fmt.Errorf("%w: %s: %w", errBadClaims, a.cfg.TenantsAttribute, err)
-		}
+	tenants, err := identity.TenantsFromClaim(auth.GetAttribute(a.cfg.TenantsAttribute))
+	if err != nil {
+		return Identity{}, fmt.Errorf("%w: %s: %w", errBadClaims, a.cfg.TenantsAttribute, err)
 	}
 	name := attrString(auth, a.cfg.SubjectAttribute)
 	if name == "" {

@@ -10,6 +10,7 @@ import (
 	"strconv"
 
 	"github.com/otelcol-audit/otelcol-audit/internal/envelope"
+	"github.com/otelcol-audit/otelcol-audit/internal/inflight"
 )
 
 // maxListedErrors caps the per-event errors of one 400 response.
@@ -109,28 +110,10 @@ func (p *parser) element() *badRequest {
 	return nil
 }
 
-// exceedsNodes reports whether data holds more than limit objects and arrays, counting '{' and
-// '[' outside strings. It allocates nothing, so that a body of a million tiny objects costs a
-// scan, not a tree.
+// exceedsNodes reports whether data holds more than limit objects and arrays. The scan
+// allocates nothing, so that a body of a million tiny objects costs a scan, not a tree.
 func exceedsNodes(data []byte, limit int) bool {
-	n := 0
-	for i := 0; i < len(data); i++ {
-		switch data[i] {
-		case '"':
-			// Jump to the closing quote, past escaped ones.
-			for i++; i < len(data) && data[i] != '"'; i++ {
-				if data[i] == '\\' {
-					i++
-				}
-			}
-		case '{', '[':
-			n++
-			if n > limit {
-				return true
-			}
-		}
-	}
-	return false
+	return inflight.CountJSONNodes(data, limit) > limit
 }
 
 func newDecoder(data []byte) *json.Decoder {
