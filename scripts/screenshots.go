@@ -80,7 +80,7 @@ func main() {
 
 // sampleRows is a week of a small tenant: logins (some failing, one burst against one
 // account), user and role changes, settings and content edits.
-func sampleRows(from, to time.Time) []reportrender.Row {
+func sampleRows(from, to time.Time) []audit.Row {
 	rng := rand.New(rand.NewPCG(1, 2))
 	authors := []string{"alice@demo.example", "bob@demo.example", "carol@demo.example", "dave@demo.example",
 		"erin@demo.example", "frank@demo.example", "grace@demo.example", "heidi@demo.example"}
@@ -102,7 +102,7 @@ func sampleRows(from, to time.Time) []reportrender.Row {
 	for _, k := range kinds {
 		total += k.weight
 	}
-	var rows []reportrender.Row
+	var rows []audit.Row
 	span := to.Sub(from)
 	for i := range 1400 {
 		pick := rng.IntN(total)
@@ -117,7 +117,7 @@ func sampleRows(from, to time.Time) []reportrender.Row {
 		// A few authors do most of the work.
 		author := authors[min(rng.IntN(len(authors)), rng.IntN(len(authors)))]
 		at := from.Add(time.Duration(rng.Int64N(int64(span))))
-		rows = append(rows, reportrender.Row{
+		rows = append(rows, audit.Row{
 			Time: at, Author: author, Category: k.category, Summary: k.summary, Outcome: k.outcome,
 			Description: author + " " + k.summary, SourceIP: fmt.Sprintf("198.51.100.%d", 10+rng.IntN(40)),
 			Target: "lms", EventID: fmt.Sprintf("sample-%05d", i), Tenant: "demo",
@@ -126,7 +126,7 @@ func sampleRows(from, to time.Time) []reportrender.Row {
 	// A brute-force burst against one account from one address.
 	burst := from.Add(2*24*time.Hour + 3*time.Hour)
 	for i := range 60 {
-		rows = append(rows, reportrender.Row{
+		rows = append(rows, audit.Row{
 			Time: burst.Add(time.Duration(i) * 7 * time.Second), Author: "victim@demo.example",
 			Category: audit.CategoryAuthentication, Summary: "Login failed", Outcome: audit.OutcomeFailure,
 			Description: "victim@demo.example failed to log in", SourceIP: "203.0.113.66", Target: "lms",

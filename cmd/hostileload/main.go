@@ -31,6 +31,7 @@ import (
 	"go.opentelemetry.io/collector/pdata/plog"
 	"go.opentelemetry.io/collector/pdata/plog/plogotlp"
 
+	"github.com/otelcol-audit/otelcol-audit/internal/audit"
 	"github.com/otelcol-audit/otelcol-audit/internal/spool"
 )
 
@@ -369,7 +370,7 @@ func verify(o options) error {
 	}
 	defer sp.Close()
 	found := 0
-	err = sp.Scan(context.Background(), o.tenant, time.Now().Add(-24*time.Hour), time.Now().Add(time.Hour), func(e spool.Event) error {
+	err = sp.Scan(context.Background(), o.tenant, time.Now().Add(-24*time.Hour), time.Now().Add(time.Hour), func(e audit.Row) error {
 		if want[e.EventID] {
 			found++
 			delete(want, e.EventID)

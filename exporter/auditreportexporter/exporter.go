@@ -242,7 +242,7 @@ func (e *reportExporter) loop(ctx context.Context) {
 // without the facts the normaliser writes (tenant, event id, time) is counted under
 // not_normalized and logged, not stored: the report cannot place it.
 func (e *reportExporter) consumeLogs(ctx context.Context, ld plog.Logs) error {
-	events := make([]spool.Event, 0, ld.LogRecordCount())
+	events := make([]audit.Row, 0, ld.LogRecordCount())
 	rejected := 0
 	var firstErr error
 	rls := ld.ResourceLogs()
@@ -282,10 +282,10 @@ func (e *reportExporter) consumeLogs(ctx context.Context, ld plog.Logs) error {
 }
 
 // toEvent reads a normalised record; tenant, event id and time come from audit.RecordFacts.
-func toEvent(lr plog.LogRecord) (spool.Event, error) {
+func toEvent(lr plog.LogRecord) (audit.Row, error) {
 	facts, err := audit.RecordFacts(lr)
 	if err != nil {
-		return spool.Event{}, err
+		return audit.Row{}, err
 	}
 	attrs := lr.Attributes()
 	str := func(key string) string {
@@ -294,7 +294,7 @@ func toEvent(lr plog.LogRecord) (spool.Event, error) {
 		}
 		return ""
 	}
-	ev := spool.Event{
+	ev := audit.Row{
 		Time:        facts.Time,
 		Tenant:      facts.Tenant,
 		EventID:     facts.EventID,

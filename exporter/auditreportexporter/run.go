@@ -23,7 +23,6 @@ import (
 	"github.com/otelcol-audit/otelcol-audit/internal/reportmail"
 	"github.com/otelcol-audit/otelcol-audit/internal/reportrender"
 	"github.com/otelcol-audit/otelcol-audit/internal/selfaudit"
-	"github.com/otelcol-audit/otelcol-audit/internal/spool"
 )
 
 // Ledger namespaces in the spool database.
@@ -338,7 +337,7 @@ func (e *reportExporter) render(ctx context.Context, r *report, rec *runRecord) 
 	}
 	tally := reportmail.NewTally(0)
 	var first, last time.Time
-	err := e.spool.Scan(ctx, rec.Tenant, rec.From, rec.To, func(ev spool.Event) error {
+	err := e.spool.Scan(ctx, rec.Tenant, rec.From, rec.To, func(ev audit.Row) error {
 		if !r.filter.matches(&ev) {
 			return nil
 		}
@@ -349,7 +348,7 @@ func (e *reportExporter) render(ctx context.Context, r *report, rec *runRecord) 
 		if ev.Time.After(last) {
 			last = ev.Time
 		}
-		row := reportrender.Row{
+		row := audit.Row{
 			Time: ev.Time, Author: ev.Author, Category: ev.Category, Summary: ev.Summary, Description: ev.Description,
 			Outcome: ev.Outcome, SourceIP: ev.SourceIP, Target: ev.Target, EventID: ev.EventID, Tenant: ev.Tenant,
 		}
@@ -485,7 +484,7 @@ func (o *reportFile) abort() {
 	}
 }
 
-func (f *FilterConfig) matches(ev *spool.Event) bool {
+func (f *FilterConfig) matches(ev *audit.Row) bool {
 	return (len(f.Authors) == 0 || slices.Contains(f.Authors, ev.Author)) &&
 		(len(f.Categories) == 0 || slices.Contains(f.Categories, ev.Category)) &&
 		(len(f.Summaries) == 0 || slices.Contains(f.Summaries, ev.Summary)) &&

@@ -39,16 +39,16 @@ func TestEndToEndMailpitSpoolDST(t *testing.T) {
 	// Every 30 minutes across the night of 25 October 2026, when Dublin leaves summer time
 	// (01:00 UTC): the local day of the 25th has 25 hours.
 	start := time.Date(2026, 10, 24, 20, 0, 0, 0, time.UTC)
-	var events []spool.Event
+	var events []audit.Row
 	for i := range 96 {
 		at := start.Add(time.Duration(i) * 30 * time.Minute)
-		events = append(events, spool.Event{
+		events = append(events, audit.Row{
 			Time: at, Tenant: "acme", EventID: fmt.Sprintf("e-%03d", i),
 			Author: []string{"alice@acme.test", "bob@acme.test", "carol@acme.test"}[i%3], Category: "Authentication",
 			Summary: []string{"Login", "Login failed"}[i%2], Description: "=cmd|' /C calc'!A0",
 			Outcome: []string{audit.OutcomeSuccess, audit.OutcomeFailure}[i%2], SourceIP: "192.0.2.7", Target: "portal",
 		})
-		events = append(events, spool.Event{Time: at, Tenant: "globex", EventID: fmt.Sprintf("g-%03d", i), Author: "alice@acme.test", Outcome: audit.OutcomeFailure})
+		events = append(events, audit.Row{Time: at, Tenant: "globex", EventID: fmt.Sprintf("g-%03d", i), Author: "alice@acme.test", Outcome: audit.OutcomeFailure})
 	}
 	_, err = sp.Append(context.Background(), events)
 	require.NoError(t, err)

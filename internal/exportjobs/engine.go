@@ -24,7 +24,6 @@ import (
 	"github.com/otelcol-audit/otelcol-audit/internal/audit"
 	"github.com/otelcol-audit/otelcol-audit/internal/manifest"
 	"github.com/otelcol-audit/otelcol-audit/internal/reportmail"
-	"github.com/otelcol-audit/otelcol-audit/internal/reportrender"
 	"github.com/otelcol-audit/otelcol-audit/internal/selfaudit"
 	"github.com/otelcol-audit/otelcol-audit/internal/signedlink"
 )
@@ -34,7 +33,7 @@ type EventSource interface {
 	// Count returns how many events of tenant fall in [from, to).
 	Count(ctx context.Context, tenant string, from, to time.Time) (int, error)
 	// Scan calls fn for every event of tenant in [from, to), in time order.
-	Scan(ctx context.Context, tenant string, from, to time.Time, fn func(reportrender.Row) error) error
+	Scan(ctx context.Context, tenant string, from, to time.Time, fn func(audit.Row) error) error
 }
 
 // Emitter receives audit-of-audit events (the audit_events extension's hub).

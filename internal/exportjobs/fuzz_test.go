@@ -7,7 +7,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/otelcol-audit/otelcol-audit/internal/reportrender"
+	"github.com/otelcol-audit/otelcol-audit/internal/audit"
 )
 
 // FuzzParseRequest: the parsers never panic, every error names a field, and an accepted
@@ -35,7 +35,7 @@ func FuzzParseRequest(f *testing.F) {
 				t.Fatalf("accepted scope %q with filters %+v", req.Scope, req.Filters)
 			}
 			m := newMatcher(req.Filters)
-			row := reportrender.Row{Author: first(req.Filters.Authors) + req.Filters.AuthorContains, Category: first(req.Filters.Categories),
+			row := audit.Row{Author: first(req.Filters.Authors) + req.Filters.AuthorContains, Category: first(req.Filters.Categories),
 				Summary: first(req.Filters.Summaries) + req.Filters.SummaryContains, Outcome: first(req.Filters.Outcomes),
 				SourceIP: req.Filters.SourceIPContains, Description: req.Filters.Contains}
 			if len(req.Filters.Authors) == 0 || req.Filters.AuthorContains == "" || strings.EqualFold(row.Author, first(req.Filters.Authors)) {
@@ -57,7 +57,7 @@ func first(v []string) string {
 }
 
 func TestMatcher(t *testing.T) {
-	row := reportrender.Row{Author: "Alice@Acme.test", Category: "Users", Summary: "User created", Outcome: "failure", SourceIP: "10.1.2.3", Description: "Created Bob", Service: "LMS"}
+	row := audit.Row{Author: "Alice@Acme.test", Category: "Users", Summary: "User created", Outcome: "failure", SourceIP: "10.1.2.3", Description: "Created Bob", Service: "LMS"}
 	for _, tc := range []struct {
 		f    Filters
 		want bool

@@ -17,7 +17,6 @@ import (
 	"go.opentelemetry.io/collector/pdata/plog"
 
 	"github.com/otelcol-audit/otelcol-audit/internal/audit"
-	"github.com/otelcol-audit/otelcol-audit/internal/reportrender"
 	"github.com/otelcol-audit/otelcol-audit/internal/signedlink"
 )
 
@@ -32,7 +31,7 @@ const (
 // counting tells how many Counts are waiting. countErr and scanErr fail the calls.
 type fakeSource struct {
 	mu        sync.Mutex
-	rows      []reportrender.Row
+	rows      []audit.Row
 	gate      chan struct{}
 	scans     int
 	countGate chan struct{}
@@ -41,7 +40,7 @@ type fakeSource struct {
 	scanErr   error
 }
 
-func (f *fakeSource) add(rows ...reportrender.Row) {
+func (f *fakeSource) add(rows ...audit.Row) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.rows = append(f.rows, rows...)
@@ -74,11 +73,11 @@ func (f *fakeSource) Count(ctx context.Context, tenant string, from, to time.Tim
 	return n, nil
 }
 
-func (f *fakeSource) Scan(ctx context.Context, tenant string, from, to time.Time, fn func(reportrender.Row) error) error {
+func (f *fakeSource) Scan(ctx context.Context, tenant string, from, to time.Time, fn func(audit.Row) error) error {
 	f.mu.Lock()
 	f.scans++
 	gate := f.gate
-	rows := append([]reportrender.Row(nil), f.rows...)
+	rows := append([]audit.Row(nil), f.rows...)
 	scanErr := f.scanErr
 	f.mu.Unlock()
 	if scanErr != nil {
@@ -247,10 +246,10 @@ func acmeBody(from, to string) map[string]any {
 	return map[string]any{"tenant": "acme", "from": from, "to": to, "format": "csv"}
 }
 
-func rowsFor(tenant string, start time.Time, n int, step time.Duration) []reportrender.Row {
-	out := make([]reportrender.Row, n)
+func rowsFor(tenant string, start time.Time, n int, step time.Duration) []audit.Row {
+	out := make([]audit.Row, n)
 	for i := range out {
-		out[i] = reportrender.Row{
+		out[i] = audit.Row{
 			Time: start.Add(time.Duration(i) * step), Tenant: tenant, Author: []string{"alice@acme.test", "bob@acme.test"}[i%2],
 			Category: []string{"Authentication", "Users"}[i%2], Summary: []string{"Login", "User created"}[i%2],
 			Description: "event", Outcome: []string{audit.OutcomeSuccess, audit.OutcomeFailure}[i%3%2],

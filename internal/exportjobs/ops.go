@@ -14,7 +14,6 @@ import (
 
 	"github.com/otelcol-audit/otelcol-audit/internal/audit"
 	"github.com/otelcol-audit/otelcol-audit/internal/manifest"
-	"github.com/otelcol-audit/otelcol-audit/internal/reportrender"
 	"github.com/otelcol-audit/otelcol-audit/internal/selfaudit"
 )
 
@@ -182,7 +181,7 @@ func (e *Engine) checkSize(ctx context.Context, req Request) error {
 	}
 	matched := 0
 	errOver := errors.New("over")
-	err = e.deps.Source.Scan(ctx, req.Tenant, req.From, req.To, func(r reportrender.Row) error {
+	err = e.deps.Source.Scan(ctx, req.Tenant, req.From, req.To, func(r audit.Row) error {
 		if m.Match(&r) {
 			if matched++; matched > e.cfg.MaxRows {
 				return errOver

@@ -14,6 +14,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/otelcol-audit/otelcol-audit/internal/audit"
 	"github.com/otelcol-audit/otelcol-audit/internal/manifest"
 	"github.com/otelcol-audit/otelcol-audit/internal/reportmail"
 	"github.com/otelcol-audit/otelcol-audit/internal/reportrender"
@@ -79,7 +80,7 @@ func (e *Engine) render(ctx context.Context, j *Job, rs *runState) (err error) {
 	m := newMatcher(j.Filters)
 	var rows int64
 	var first, last time.Time
-	err = e.deps.Source.Scan(ctx, j.Tenant, j.From, j.To, func(r reportrender.Row) error {
+	err = e.deps.Source.Scan(ctx, j.Tenant, j.From, j.To, func(r audit.Row) error {
 		rs.scannedNs.Store(r.Time.UnixNano())
 		if !m.Match(&r) {
 			return nil

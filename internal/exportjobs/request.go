@@ -14,7 +14,6 @@ import (
 	"unicode/utf8"
 
 	"github.com/otelcol-audit/otelcol-audit/internal/audit"
-	"github.com/otelcol-audit/otelcol-audit/internal/reportrender"
 )
 
 // Formats of an export file.
@@ -357,7 +356,7 @@ func lowerAll(v []string) []string {
 }
 
 // Match reports whether a row passes every filter.
-func (m *matcher) Match(r *reportrender.Row) bool {
+func (m *matcher) Match(r *audit.Row) bool {
 	if m.empty {
 		return true
 	}

@@ -4,7 +4,7 @@ import (
 	"context"
 	"time"
 
-	"github.com/otelcol-audit/otelcol-audit/internal/reportrender"
+	"github.com/otelcol-audit/otelcol-audit/internal/audit"
 	"github.com/otelcol-audit/otelcol-audit/internal/spool"
 )
 
@@ -17,9 +17,9 @@ func (s spoolSource) Count(ctx context.Context, tenant string, from, to time.Tim
 	return s.s.Count(ctx, tenant, from, to)
 }
 
-func (s spoolSource) Scan(ctx context.Context, tenant string, from, to time.Time, fn func(reportrender.Row) error) error {
-	return s.s.Scan(ctx, tenant, from, to, func(ev spool.Event) error {
-		return fn(reportrender.Row{
+func (s spoolSource) Scan(ctx context.Context, tenant string, from, to time.Time, fn func(audit.Row) error) error {
+	return s.s.Scan(ctx, tenant, from, to, func(ev audit.Row) error {
+		return fn(audit.Row{
 			Time: ev.Time, Author: ev.Author, Category: ev.Category, Summary: ev.Summary,
 			Description: ev.Description, Outcome: ev.Outcome, SourceIP: ev.SourceIP,
 			Target: ev.Target, EventID: ev.EventID, Tenant: ev.Tenant, Service: ev.Service,

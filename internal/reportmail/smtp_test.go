@@ -23,6 +23,7 @@ import (
 	"github.com/stretchr/testify/require"
 	"go.uber.org/goleak"
 
+	"github.com/otelcol-audit/otelcol-audit/internal/audit"
 	"github.com/otelcol-audit/otelcol-audit/internal/reportrender"
 	"github.com/otelcol-audit/otelcol-audit/internal/testharness"
 )
@@ -61,11 +62,11 @@ type mailpitMessage struct {
 	}
 }
 
-func reportFiles(t *testing.T) (csvPath, xlsxPath string, rows []reportrender.Row) {
+func reportFiles(t *testing.T) (csvPath, xlsxPath string, rows []audit.Row) {
 	t.Helper()
 	dir := t.TempDir()
 	base := time.Date(2026, 11, 23, 8, 0, 0, 0, time.UTC)
-	rows = []reportrender.Row{
+	rows = []audit.Row{
 		{Time: base, Author: "alice@example.com", Category: "Authentication", Summary: "Login failed", Description: "bad password", Outcome: "failure", SourceIP: "192.0.2.1", Target: "alice", EventID: "e1", Tenant: "acme"},
 		{Time: base.Add(time.Minute), Author: "=cmd|' /C calc'!A0", Category: "Users", Summary: "User created", Description: "Zoë, 日本語", Outcome: "success", SourceIP: "2001:db8::1", Target: "bob", EventID: "e2", Tenant: "acme"},
 	}

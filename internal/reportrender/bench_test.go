@@ -31,6 +31,8 @@ import (
 	"time"
 
 	"github.com/xuri/excelize/v2"
+
+	"github.com/otelcol-audit/otelcol-audit/internal/audit"
 )
 
 func benchSizes(b *testing.B) []int {
@@ -76,9 +78,9 @@ func newRowSource() *rowSource {
 	return &rowSource{base: time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC)}
 }
 
-func (s *rowSource) row(i int) Row {
+func (s *rowSource) row(i int) audit.Row {
 	s.id = strconv.AppendInt(append(s.id[:0], "evt-"...), int64(i), 10)
-	return Row{
+	return audit.Row{
 		Time:        s.base.Add(time.Duration(i) * time.Second),
 		Author:      benchAuthors[i%len(benchAuthors)],
 		Category:    benchCategories[i%len(benchCategories)],
@@ -94,7 +96,7 @@ func (s *rowSource) row(i int) Row {
 
 // rawCells is what the baselines write: the same text, formatted the same way, without
 // neutralisation.
-func rawCells(r Row, loc *time.Location, dst []string) {
+func rawCells(r audit.Row, loc *time.Location, dst []string) {
 	dst[0] = r.Time.In(loc).Format(TimeLayout)
 	dst[1], dst[2], dst[3], dst[4] = r.Author, r.Category, r.Summary, r.Description
 	dst[5], dst[6], dst[7], dst[8], dst[9] = r.Outcome, r.SourceIP, r.Target, r.EventID, r.Tenant

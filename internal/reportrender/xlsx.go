@@ -8,6 +8,8 @@ import (
 	"time"
 
 	"github.com/xuri/excelize/v2"
+
+	"github.com/otelcol-audit/otelcol-audit/internal/audit"
 )
 
 // XLSX limits.
@@ -114,11 +116,11 @@ func (x *xlsxWriter) setRow(values []any, opts ...excelize.RowOpts) error {
 	return nil
 }
 
-func (x *xlsxWriter) WriteRow(r Row) error {
+func (x *xlsxWriter) WriteRow(r audit.Row) error {
 	if x.closed {
 		return ErrClosed
 	}
-	r.cells(x.cells, x.loc, SafeCell)
+	rowCells(&r, x.cells, x.loc, SafeCell)
 	var rowBytes int64
 	for i, s := range x.cells {
 		s = truncateCell(s)

@@ -11,23 +11,9 @@ import (
 	"time"
 
 	bolt "go.etcd.io/bbolt"
-)
 
-// Event is one normalised audit event as the spool keeps it: the report columns.
-type Event struct {
-	Time        time.Time
-	Tenant      string
-	EventID     string
-	Author      string
-	Category    string
-	Summary     string
-	Description string
-	Outcome     string
-	SourceIP    string
-	Target      string
-	// Service is the resource's service.name, for filters; it is not a report column.
-	Service string
-}
+	"github.com/otelcol-audit/otelcol-audit/internal/audit"
+)
 
 // MaxEventIDLength bounds event ids, which are bbolt keys (limit 32 KiB).
 const MaxEventIDLength = 1024
@@ -129,7 +115,7 @@ type AppendResult struct {
 // Append stores events and returns once they are fsynced. Events that are invalid (no
 // tenant, no or too long event id) are not stored: the caller validates first with
 // Validate. Concurrent calls share one commit.
-func (s *Spool) Append(ctx context.Context, events []Event) (AppendResult, error) {
+func (s *Spool) Append(ctx context.Context, events []audit.Row) (AppendResult, error) {
 	var res AppendResult
 	if len(events) == 0 {
 		return res, nil
@@ -158,7 +144,7 @@ func (s *Spool) Append(ctx context.Context, events []Event) (AppendResult, error
 }
 
 // Validate reports whether an event can be stored.
-func Validate(e *Event) error {
+func Validate(e *audit.Row) error {
 	switch {
 	case e.Tenant == "":
 		return ErrNoTenant
@@ -181,7 +167,7 @@ type tenantTx struct {
 	dayNum int64
 }
 
-func appendTx(tx *bolt.Tx, events []Event, res *AppendResult) error {
+func appendTx(tx *bolt.Tx, events []audit.Row, res *AppendResult) error {
 	eventsRoot, dedupRoot := tx.Bucket(bucketEvents), tx.Bucket(bucketDedup)
 	// bbolt keeps references to values (not keys, which Put copies) until the commit: all
 	// values of this call go into one buffer, sized up front so it never moves.
@@ -278,12 +264,12 @@ func decodeTime(v uint64) time.Time {
 // valueVersion 2 added Service; values written as version 1 still decode, with no service.
 const valueVersion = 2
 
-func valueFields(e *Event) [8]string {
+func valueFields(e *audit.Row) [8]string {
 	return [...]string{e.Author, e.Category, e.Summary, e.Description, e.Outcome, e.SourceIP, e.Target, e.Service}
 }
 
 // valueLen is len(encodeValue(nil, e)).
-func valueLen(e *Event) int {
+func valueLen(e *audit.Row) int {
 	n := 1
 	for _, f := range valueFields(e) {
 		n += uvarintLen(uint64(len(f))) + len(f)
@@ -299,7 +285,7 @@ func uvarintLen(x uint64) int {
 	return n
 }
 
-func encodeValue(b []byte, e *Event) []byte {
+func encodeValue(b []byte, e *audit.Row) []byte {
 	b = append(b, valueVersion)
 	for _, f := range valueFields(e) {
 		b = binary.AppendUvarint(b, uint64(len(f)))
@@ -310,11 +296,11 @@ func encodeValue(b []byte, e *Event) []byte {
 
 var errCorrupt = errors.New("spool: corrupt event value")
 
-func decodeEvent(tenant string, key, val []byte) (Event, error) {
+func decodeEvent(tenant string, key, val []byte) (audit.Row, error) {
 	if len(key) < 8 || len(val) < 1 || val[0] < 1 || val[0] > valueVersion {
-		return Event{}, errCorrupt
+		return audit.Row{}, errCorrupt
 	}
-	e := Event{
+	e := audit.Row{
 		Time:    decodeTime(binary.BigEndian.Uint64(key[:8])),
 		Tenant:  tenant,
 		EventID: string(key[8:]),
@@ -327,7 +313,7 @@ func decodeEvent(tenant string, key, val []byte) (Event, error) {
 	for _, f := range fields {
 		n, w := binary.Uvarint(rest)
 		if w <= 0 || uint64(len(rest)-w) < n {
-			return Event{}, errCorrupt
+			return audit.Row{}, errCorrupt
 		}
 		*f = string(rest[w : w+int(n)])
 		rest = rest[w+int(n):]
@@ -339,7 +325,7 @@ func decodeEvent(tenant string, key, val []byte) (Event, error) {
 // event id order). It reads in chunks, each in its own short read transaction, so that
 // memory stays bounded and a long render never holds a transaction that would stall
 // writers when the file grows. fn returning an error stops the scan with that error.
-func (s *Spool) Scan(ctx context.Context, tenant string, from, to time.Time, fn func(Event) error) error {
+func (s *Spool) Scan(ctx context.Context, tenant string, from, to time.Time, fn func(audit.Row) error) error {
 	if !from.Before(to) {
 		return nil
 	}
@@ -351,7 +337,7 @@ func (s *Spool) Scan(ctx context.Context, tenant string, from, to time.Time, fn 
 	firstDay := from.UTC().Format(dayLayout)
 	lastDay := to.Add(-1).UTC().Format(dayLayout)
 	day := firstDay
-	chunk := make([]Event, 0, s.opts.ScanChunk)
+	chunk := make([]audit.Row, 0, s.opts.ScanChunk)
 	for {
 		if err := ctx.Err(); err != nil {
 			return err
@@ -421,7 +407,7 @@ func (s *Spool) Scan(ctx context.Context, tenant string, from, to time.Time, fn 
 // Count returns how many events of tenant fall in [from, to).
 func (s *Spool) Count(ctx context.Context, tenant string, from, to time.Time) (int, error) {
 	n := 0
-	err := s.Scan(ctx, tenant, from, to, func(Event) error { n++; return nil })
+	err := s.Scan(ctx, tenant, from, to, func(audit.Row) error { n++; return nil })
 	return n, err
 }
 

@@ -8,6 +8,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/otelcol-audit/otelcol-audit/internal/audit"
 )
 
 // BenchmarkAppend measures ingest with fsync on: each op is one event; ConsumeLogs-sized
@@ -39,7 +41,7 @@ func BenchmarkAppendRandomIDs(b *testing.B) {
 	}
 	defer s.Close()
 	id := func(n int64) string { return fmt.Sprintf("evt-%016x", uint64(n)*0x9E3779B97F4A7C15) }
-	batch := make([]Event, 0, 10_000)
+	batch := make([]audit.Row, 0, 10_000)
 	for n := int64(1); n <= prefill; n++ {
 		batch = append(batch, benchEvent(n, id))
 		if len(batch) == cap(batch) {
@@ -52,8 +54,8 @@ func BenchmarkAppendRandomIDs(b *testing.B) {
 	benchAppend(b, s, 100, prefill, id)
 }
 
-func benchEvent(n int64, id func(int64) string) Event {
-	return Event{
+func benchEvent(n int64, id func(int64) string) audit.Row {
+	return audit.Row{
 		Time: time.Date(2026, 1, 5, 0, 0, 0, 0, time.UTC).Add(time.Duration(n) * time.Millisecond), Tenant: "tenant-" + fmt.Sprint(n%4),
 		EventID: id(n), Author: "alice@example.com", Category: "Authentication",
 		Summary: "Login", Description: "User alice@example.com logged in from 192.0.2.10", Outcome: "success",
@@ -71,7 +73,7 @@ func benchAppend(b *testing.B, s *Spool, batch int, first int64, id func(int64) 
 	start, cpuStart := time.Now(), cpuTime()
 	var total atomic.Int64
 	b.RunParallel(func(pb *testing.PB) {
-		events := make([]Event, 0, batch)
+		events := make([]audit.Row, 0, batch)
 		flush := func() {
 			if len(events) == 0 {
 				return
@@ -117,9 +119,9 @@ func BenchmarkScan(b *testing.B) {
 	}
 	defer s.Close()
 	base := time.Date(2026, 1, 5, 0, 0, 0, 0, time.UTC)
-	batch := make([]Event, 0, 10_000)
+	batch := make([]audit.Row, 0, 10_000)
 	for i := 0; i < n; i++ {
-		batch = append(batch, Event{Time: base.Add(time.Duration(i) * 400 * time.Millisecond), Tenant: "acme",
+		batch = append(batch, audit.Row{Time: base.Add(time.Duration(i) * 400 * time.Millisecond), Tenant: "acme",
 			EventID: fmt.Sprintf("evt-%d", i), Author: "alice@example.com", Category: "Authentication", Summary: "Login",
 			Description: "User alice@example.com logged in", Outcome: "success", SourceIP: "192.0.2.10", Target: "console"})
 		if len(batch) == cap(batch) {
@@ -133,7 +135,7 @@ func BenchmarkScan(b *testing.B) {
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
 		rows := 0
-		if err := s.Scan(context.Background(), "acme", base, base.Add(24*time.Hour), func(Event) error { rows++; return nil }); err != nil {
+		if err := s.Scan(context.Background(), "acme", base, base.Add(24*time.Hour), func(audit.Row) error { rows++; return nil }); err != nil {
 			b.Fatal(err)
 		}
 		if rows != n {

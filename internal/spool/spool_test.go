@@ -14,6 +14,8 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"go.uber.org/goleak"
+
+	"github.com/otelcol-audit/otelcol-audit/internal/audit"
 )
 
 func TestMain(m *testing.M) {
@@ -32,15 +34,15 @@ func openTest(t testing.TB, opts Options) *Spool {
 	return s
 }
 
-func ev(tenant, id string, at time.Time) Event {
-	return Event{Time: at, Tenant: tenant, EventID: id, Author: "alice@example.com", Category: "Authentication",
+func ev(tenant, id string, at time.Time) audit.Row {
+	return audit.Row{Time: at, Tenant: tenant, EventID: id, Author: "alice@example.com", Category: "Authentication",
 		Summary: "Login", Description: "Alice logged in", Outcome: "success", SourceIP: "192.0.2.1", Target: "app " + id}
 }
 
-func collect(t *testing.T, s *Spool, tenant string, from, to time.Time) []Event {
+func collect(t *testing.T, s *Spool, tenant string, from, to time.Time) []audit.Row {
 	t.Helper()
-	var out []Event
-	require.NoError(t, s.Scan(context.Background(), tenant, from, to, func(e Event) error {
+	var out []audit.Row
+	require.NoError(t, s.Scan(context.Background(), tenant, from, to, func(e audit.Row) error {
 		out = append(out, e)
 		return nil
 	}))
@@ -50,7 +52,7 @@ func collect(t *testing.T, s *Spool, tenant string, from, to time.Time) []Event 
 func TestAppendScanRoundTripAndOrder(t *testing.T) {
 	s := openTest(t, Options{ScanChunk: 3}) // small chunks exercise resumption across transactions
 	base := time.Date(2026, 3, 28, 22, 0, 0, 0, time.UTC)
-	var in []Event
+	var in []audit.Row
 	// Out of order, across three UTC days, with equal timestamps.
 	for i := 9; i >= 0; i-- {
 		in = append(in, ev("acme", "e"+strconv.Itoa(i), base.Add(time.Duration(i)*4*time.Hour)))
@@ -80,7 +82,7 @@ func TestAppendScanRoundTripAndOrder(t *testing.T) {
 func TestScanIsolatesTenants(t *testing.T) {
 	s := openTest(t, Options{})
 	at := time.Date(2026, 1, 5, 10, 0, 0, 0, time.UTC)
-	_, err := s.Append(context.Background(), []Event{ev("a", "1", at), ev("b", "2", at), ev("a", "3", at)})
+	_, err := s.Append(context.Background(), []audit.Row{ev("a", "1", at), ev("b", "2", at), ev("a", "3", at)})
 	require.NoError(t, err)
 	got := collect(t, s, "a", at, at.Add(time.Hour))
 	require.Len(t, got, 2)
@@ -93,11 +95,11 @@ func TestScanIsolatesTenants(t *testing.T) {
 func TestDeduplicatesByEventID(t *testing.T) {
 	s := openTest(t, Options{})
 	at := time.Date(2026, 1, 5, 10, 0, 0, 0, time.UTC)
-	res, err := s.Append(context.Background(), []Event{ev("a", "1", at), ev("a", "1", at)})
+	res, err := s.Append(context.Background(), []audit.Row{ev("a", "1", at), ev("a", "1", at)})
 	require.NoError(t, err)
 	assert.Equal(t, AppendResult{Stored: 1, Duplicates: 1}, res)
 	// Re-delivery with a different timestamp is still the same event.
-	res, err = s.Append(context.Background(), []Event{ev("a", "1", at.Add(time.Hour)), ev("b", "1", at)})
+	res, err = s.Append(context.Background(), []audit.Row{ev("a", "1", at.Add(time.Hour)), ev("b", "1", at)})
 	require.NoError(t, err)
 	assert.Equal(t, AppendResult{Stored: 1, Duplicates: 1}, res, "ids are per tenant")
 	assert.Len(t, collect(t, s, "a", at, at.Add(2*time.Hour)), 1)
@@ -106,11 +108,11 @@ func TestDeduplicatesByEventID(t *testing.T) {
 func TestAppendRejectsInvalidEvents(t *testing.T) {
 	s := openTest(t, Options{})
 	at := time.Now()
-	_, err := s.Append(context.Background(), []Event{ev("", "1", at)})
+	_, err := s.Append(context.Background(), []audit.Row{ev("", "1", at)})
 	assert.ErrorIs(t, err, ErrNoTenant)
-	_, err = s.Append(context.Background(), []Event{ev("a", "", at)})
+	_, err = s.Append(context.Background(), []audit.Row{ev("a", "", at)})
 	assert.ErrorIs(t, err, ErrNoEventID)
-	_, err = s.Append(context.Background(), []Event{ev("a", string(make([]byte, MaxEventIDLength+1)), at)})
+	_, err = s.Append(context.Background(), []audit.Row{ev("a", string(make([]byte, MaxEventIDLength+1)), at)})
 	assert.ErrorIs(t, err, ErrEventIDLong)
 }
 
@@ -124,7 +126,7 @@ func TestConcurrentAppendsShareCommits(t *testing.T) {
 			defer wg.Done()
 			for i := 0; i < 20; i++ {
 				// Half the ids collide across workers.
-				_, err := s.Append(context.Background(), []Event{ev("t", fmt.Sprintf("w%d-%d", w, i), at), ev("t", fmt.Sprintf("shared-%d", i), at)})
+				_, err := s.Append(context.Background(), []audit.Row{ev("t", fmt.Sprintf("w%d-%d", w, i), at), ev("t", fmt.Sprintf("shared-%d", i), at)})
 				assert.NoError(t, err)
 			}
 		}()
@@ -140,7 +142,7 @@ func TestExpireRemovesDaysAndTheirDedupEntries(t *testing.T) {
 	s := openTest(t, Options{Retention: 7 * 24 * time.Hour, Now: func() time.Time { return now }})
 	old := time.Date(2026, 2, 2, 23, 59, 0, 0, time.UTC) // day ended Feb 3 00:00, before Feb 3 12:00
 	kept := time.Date(2026, 2, 3, 0, 1, 0, 0, time.UTC)  // day ends Feb 4, inside retention
-	_, err := s.Append(context.Background(), []Event{ev("a", "old", old), ev("a", "kept", kept), ev("b", "old", old)})
+	_, err := s.Append(context.Background(), []audit.Row{ev("a", "old", old), ev("a", "kept", kept), ev("b", "old", old)})
 	require.NoError(t, err)
 
 	res, err := s.Expire()
@@ -150,7 +152,7 @@ func TestExpireRemovesDaysAndTheirDedupEntries(t *testing.T) {
 	assert.Len(t, collect(t, s, "a", kept, kept.Add(time.Minute)), 1)
 
 	// The dedup entry went with the data: the id can be stored again.
-	r, err := s.Append(context.Background(), []Event{ev("a", "old", old), ev("a", "kept", kept)})
+	r, err := s.Append(context.Background(), []audit.Row{ev("a", "old", old), ev("a", "kept", kept)})
 	require.NoError(t, err)
 	assert.Equal(t, AppendResult{Stored: 1, Duplicates: 1}, r)
 }
@@ -177,16 +179,16 @@ func TestReopenKeepsData(t *testing.T) {
 	s, err := Open(path, Options{})
 	require.NoError(t, err)
 	at := time.Date(2026, 1, 5, 10, 0, 0, 0, time.UTC)
-	_, err = s.Append(context.Background(), []Event{ev("a", "1", at)})
+	_, err = s.Append(context.Background(), []audit.Row{ev("a", "1", at)})
 	require.NoError(t, err)
 	require.NoError(t, s.Close())
-	_, err = s.Append(context.Background(), []Event{ev("a", "2", at)})
+	_, err = s.Append(context.Background(), []audit.Row{ev("a", "2", at)})
 	assert.ErrorIs(t, err, ErrClosed)
 
 	s, err = Open(path, Options{})
 	require.NoError(t, err)
 	defer s.Close()
-	res, err := s.Append(context.Background(), []Event{ev("a", "1", at)})
+	res, err := s.Append(context.Background(), []audit.Row{ev("a", "1", at)})
 	require.NoError(t, err)
 	assert.Equal(t, 1, res.Duplicates)
 }
@@ -201,7 +203,7 @@ func crashChild() {
 	}
 	at := time.Date(2026, 1, 5, 10, 0, 0, 0, time.UTC)
 	for i := 0; ; i++ {
-		batch := make([]Event, 50)
+		batch := make([]audit.Row, 50)
 		for j := range batch {
 			batch[j] = ev("a", fmt.Sprintf("%d-%d", i, j), at)
 		}
@@ -268,7 +270,7 @@ func indexByte(b []byte, c byte) int {
 
 // TestDecodesVersion1Values: values written before Service existed still read back.
 func TestDecodesVersion1Values(t *testing.T) {
-	e := Event{Author: "alice", Category: "Users", Summary: "User created", Description: "d", Outcome: "success", SourceIP: "192.0.2.1", Target: "bob", Service: "lms"}
+	e := audit.Row{Author: "alice", Category: "Users", Summary: "User created", Description: "d", Outcome: "success", SourceIP: "192.0.2.1", Target: "bob", Service: "lms"}
 	v2 := encodeValue(nil, &e)
 	// Version 1 is the same encoding without the trailing service field.
 	v1 := append([]byte{1}, v2[1:len(v2)-1-len(e.Service)]...)
@@ -294,7 +296,7 @@ func TestAppendInterleavedTenantsAndDays(t *testing.T) {
 	s := openTest(t, Options{})
 	d1 := time.Date(2026, 1, 5, 23, 0, 0, 0, time.UTC)
 	d2 := d1.Add(2 * time.Hour)
-	res, err := s.Append(context.Background(), []Event{
+	res, err := s.Append(context.Background(), []audit.Row{
 		ev("a", "1", d1), ev("b", "1", d1), ev("a", "2", d2), ev("a", "3", d1),
 		ev("b", "2", d2), ev("a", "1", d2), ev("b", "1", d2), ev("a", "4", d2),
 	})

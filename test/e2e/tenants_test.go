@@ -19,6 +19,7 @@ import (
 	"google.golang.org/grpc/credentials/insecure"
 	"google.golang.org/grpc/metadata"
 
+	"github.com/otelcol-audit/otelcol-audit/internal/audit"
 	"github.com/otelcol-audit/otelcol-audit/internal/spool"
 	"github.com/otelcol-audit/otelcol-audit/internal/testharness"
 )
@@ -135,7 +136,7 @@ service:
 	require.NoError(t, err)
 	defer sp.Close()
 	for _, tenant := range []string{acmeTenant, globexTenant} {
-		require.NoError(t, sp.Scan(context.Background(), tenant, time.Now().Add(-time.Hour), time.Now().Add(time.Hour), func(e spool.Event) error {
+		require.NoError(t, sp.Scan(context.Background(), tenant, time.Now().Add(-time.Hour), time.Now().Add(time.Hour), func(e audit.Row) error {
 			for id, own := range sent {
 				if strings.HasPrefix(e.EventID, id) || strings.Contains(e.Description, id) {
 					assert.Equal(t, own, tenant, "%s is in the spool of tenant %s", id, tenant)
