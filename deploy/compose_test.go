@@ -2,8 +2,6 @@ package deploy
 
 import (
 	"bytes"
-	"crypto/sha256"
-	"encoding/hex"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -152,7 +150,7 @@ func TestGeneratedCopiesAreCurrent(t *testing.T) {
 }
 
 func TestComposeLokiConfigIsAcceptedByLoki(t *testing.T) {
-	bin := lokiBinary(t)
+	bin := testharness.LokiBinary(t)
 	cmd := exec.Command(bin, "-config.file="+repoPath("deploy/compose/loki/loki.yaml"), "-verify-config")
 	out, err := cmd.CombinedOutput()
 	assert.NoError(t, err, string(out))
@@ -168,40 +166,4 @@ func TestComposePrometheusConfig(t *testing.T) {
 	require.NoError(t, os.WriteFile(path, []byte(text), 0o600))
 	out, err := exec.Command(bin, "check", "config", path).CombinedOutput()
 	assert.NoError(t, err, string(out))
-}
-
-// lokiBinary finds a Loki server: $LOKI_BIN, else the test build in the shared tools beside
-// the repository, unpacked once into the user's cache. Loki cannot be installed as a Go
-// module, so a machine without either skips.
-func lokiBinary(t *testing.T) string {
-	t.Helper()
-	if p := os.Getenv("LOKI_BIN"); p != "" {
-		return p
-	}
-	xz := filepath.Join(repoRoot, "..", "shared", "tools", "loki", "loki.xz")
-	data, err := os.ReadFile(xz)
-	if err != nil {
-		t.Skipf("no Loki to check the config with: set LOKI_BIN or provide %s", xz)
-	}
-	sum := sha256.Sum256(data)
-	cache, err := os.UserCacheDir()
-	require.NoError(t, err)
-	bin := filepath.Join(cache, "otelcol-audit", "tools", "loki-"+hex.EncodeToString(sum[:6]), "loki")
-	if _, err := os.Stat(bin); err == nil {
-		return bin
-	}
-	if _, err := exec.LookPath("xz"); err != nil {
-		t.Skip("xz is needed to unpack " + xz)
-	}
-	require.NoError(t, os.MkdirAll(filepath.Dir(bin), 0o755))
-	tmp := bin + ".tmp"
-	out, err := os.Create(tmp)
-	require.NoError(t, err)
-	cmd := exec.Command("xz", "-dc", xz)
-	cmd.Stdout = out
-	require.NoError(t, cmd.Run())
-	require.NoError(t, out.Close())
-	require.NoError(t, os.Chmod(tmp, 0o755))
-	require.NoError(t, os.Rename(tmp, bin))
-	return bin
 }

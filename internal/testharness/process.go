@@ -86,6 +86,8 @@ type Process struct {
 	out  *bytes.Buffer
 	// Ready is polled after start until it returns 200.
 	readyURL string
+	// readyWithin bounds the wait for readiness; zero means 30 s.
+	readyWithin time.Duration
 }
 
 // StartProcess starts bin with args and waits until readyURL answers 200. It is stopped when
@@ -114,7 +116,11 @@ func (p *Process) Start() {
 		p.t.Fatalf("start %s: %v", p.name, err)
 	}
 	p.cmd = cmd
-	deadline := time.Now().Add(30 * time.Second)
+	within := p.readyWithin
+	if within == 0 {
+		within = 30 * time.Second
+	}
+	deadline := time.Now().Add(within)
 	for time.Now().Before(deadline) {
 		resp, err := http.Get(p.readyURL)
 		if err == nil {
