@@ -5,10 +5,12 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"slices"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+	"go.yaml.in/yaml/v3"
 )
 
 const regenerate = "regenerate with `go run ./cmd/dashgen -out dashboards`"
@@ -63,8 +65,42 @@ func TestGeneratorWritesOneLokiRuleFilePerTenant(t *testing.T) {
 	assert.Contains(t, string(files[ExplorerPath]), `"https://audit.example.com"`)
 }
 
+// TestBundledTenantsMatchTheDefaultConfig keeps the committed rule files in step with the
+// tenants the bundled configuration writes: every tenant a token of config/default.yaml may
+// write has its rules.
+func TestBundledTenantsMatchTheDefaultConfig(t *testing.T) {
+	raw, err := os.ReadFile(filepath.Join("..", "config", "default.yaml"))
+	require.NoError(t, err)
+	var cfg struct {
+		Extensions struct {
+			Auth struct {
+				Tokens []struct {
+					Tenants []string `yaml:"tenants"`
+				} `yaml:"tokens"`
+			} `yaml:"audit_auth"`
+		} `yaml:"extensions"`
+	}
+	require.NoError(t, yaml.Unmarshal(raw, &cfg))
+	var tenants []string
+	for _, tok := range cfg.Extensions.Auth.Tokens {
+		for _, tenant := range tok.Tenants {
+			if !slices.Contains(tenants, tenant) {
+				tenants = append(tenants, tenant)
+			}
+		}
+	}
+	require.NotEmpty(t, tenants, "config/default.yaml: audit_auth tokens name no tenants")
+	assert.ElementsMatch(t, tenants, BundledTenants)
+	assert.ElementsMatch(t, tenants, DefaultOptions().LokiTenants)
+	for _, tenant := range tenants {
+		_, err := os.Stat(filepath.FromSlash(LokiRulesPath(tenant)))
+		assert.NoError(t, err, "tenant %s has no committed Loki rules; %s", tenant, regenerate)
+	}
+}
+
 func TestGeneratorRejectsBadOptions(t *testing.T) {
 	for name, opts := range map[string]Options{
+		"no tenants":         {ExportBaseURL: DefaultExportBaseURL},
 		"empty export url":   {LokiTenants: []string{"acme"}},
 		"path in tenant":     {ExportBaseURL: DefaultExportBaseURL, LokiTenants: []string{"../etc"}},
 		"dot tenant":         {ExportBaseURL: DefaultExportBaseURL, LokiTenants: []string{".."}},

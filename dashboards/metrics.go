@@ -20,7 +20,7 @@ const (
 	MetricLokiDeadLetter    = "otelcol_audit_loki_dead_letter_total"    // {reason}
 	MetricLokiLabelOverflow = "otelcol_audit_loki_label_overflow_total" // {label}
 
-	// Report exporter (exporter audit_report).
+	// Report engine (extension audit_reporter).
 	MetricReportRuns        = "otelcol_audit_report_runs_total"                     // {report, result}
 	MetricReportLastSuccess = "otelcol_audit_report_last_success_timestamp_seconds" // {report}, gauge, unit s
 

@@ -6,8 +6,8 @@
 //	go run scripts/screenshots.go -out report-email.html
 //
 // The counts come from a Tally over the sample rows and the file sizes from rendering those
-// rows with internal/reportrender, as the audit_report exporter does; file names follow the
-// exporter's <report>_<tenant>_<from>.
+// rows with internal/reportrender, as the audit_reporter extension does; file names follow the
+// extension's <report>_<tenant>_<from>.
 package main
 
 import (

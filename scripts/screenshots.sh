@@ -69,6 +69,10 @@ cat >"$work/ports.yaml" <<EOF
 extensions:
   health_check: {endpoint: 127.0.0.1:$health}
   pprof: {endpoint: 127.0.0.1:$pprof}
+  audit_reporter:
+    links:
+      server: {endpoint: 127.0.0.1:$links}
+      public_url: http://127.0.0.1:$links
 receivers:
   otlp:
     protocols:
@@ -76,11 +80,6 @@ receivers:
       http: {endpoint: 127.0.0.1:$http}
   audit_webhook:
     server: {endpoint: 127.0.0.1:$webhook}
-exporters:
-  audit_report:
-    links:
-      server: {endpoint: 127.0.0.1:$links}
-      public_url: http://127.0.0.1:$links
 service:
   telemetry:
     metrics:

@@ -15,6 +15,7 @@ import (
 	auditreportexporter "github.com/otelcol-audit/otelcol-audit/exporter/auditreportexporter"
 	auditauthextension "github.com/otelcol-audit/otelcol-audit/extension/auditauthextension"
 	auditeventsextension "github.com/otelcol-audit/otelcol-audit/extension/auditeventsextension"
+	auditreporterextension "github.com/otelcol-audit/otelcol-audit/extension/auditreporterextension"
 	auditnormalizerprocessor "github.com/otelcol-audit/otelcol-audit/processor/auditnormalizerprocessor"
 	auditeventsreceiver "github.com/otelcol-audit/otelcol-audit/receiver/auditeventsreceiver"
 	auditwebhookreceiver "github.com/otelcol-audit/otelcol-audit/receiver/auditwebhookreceiver"
@@ -56,6 +57,7 @@ func components() (otelcol.Factories, error) {
 	factories.Extensions, err = otelcol.MakeFactoryMap[extension.Factory](
 		auditeventsextension.NewFactory(),
 		auditauthextension.NewFactory(),
+		auditreporterextension.NewFactory(),
 		filestorage.NewFactory(),
 		healthcheckextension.NewFactory(),
 		pprofextension.NewFactory(),
@@ -67,6 +69,7 @@ func components() (otelcol.Factories, error) {
 	factories.ExtensionModules = makeModulesMap(factories.Extensions, map[component.Type]string{
 		auditeventsextension.NewFactory().Type():     "github.com/otelcol-audit/otelcol-audit v0.0.0",
 		auditauthextension.NewFactory().Type():       "github.com/otelcol-audit/otelcol-audit v0.0.0",
+		auditreporterextension.NewFactory().Type():   "github.com/otelcol-audit/otelcol-audit v0.0.0",
 		filestorage.NewFactory().Type():              "github.com/open-telemetry/opentelemetry-collector-contrib/extension/storage/filestorage v0.161.0",
 		healthcheckextension.NewFactory().Type():     "github.com/open-telemetry/opentelemetry-collector-contrib/extension/healthcheckextension v0.161.0",
 		pprofextension.NewFactory().Type():           "github.com/open-telemetry/opentelemetry-collector-contrib/extension/pprofextension v0.161.0",

@@ -138,6 +138,9 @@ type DeadLetterConfig struct {
 	MaxSizeMiB int `mapstructure:"max_size_mib"`
 	// MaxBackups is how many rotated files are kept; 0 keeps all of them.
 	MaxBackups int `mapstructure:"max_backups"`
+	// Markers pushes, for every dead-lettered entry, a marker event to the entry's tenant
+	// ("Event dead-lettered"), so that a report rendered from Loki can state what it misses.
+	Markers bool `mapstructure:"markers"`
 }
 
 var _ component.Config = (*Config)(nil)

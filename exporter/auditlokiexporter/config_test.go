@@ -43,7 +43,7 @@ func TestLoadConfig(t *testing.T) {
 	assert.Equal(t, 5*time.Minute, full.Limits.MaxFuture)
 	assert.Zero(t, full.Limits.MaxAge)
 	assert.Equal(t, 2048, full.Limits.MaxLabelValueLength, "unset keys keep their defaults")
-	assert.Equal(t, DeadLetterConfig{Path: "/tmp/dlq.jsonl", MaxSizeMiB: 10, MaxBackups: 3}, full.DeadLetter)
+	assert.Equal(t, DeadLetterConfig{Path: "/tmp/dlq.jsonl", MaxSizeMiB: 10, MaxBackups: 3, Markers: true}, full.DeadLetter)
 	require.True(t, full.QueueConfig.HasValue())
 	require.NotNil(t, full.QueueConfig.Get().StorageID)
 	assert.Equal(t, "file_storage", full.QueueConfig.Get().StorageID.String())

@@ -16,6 +16,7 @@ import (
 
 	"github.com/otelcol-audit/otelcol-audit/internal/audit"
 	"github.com/otelcol-audit/otelcol-audit/internal/lokipush"
+	"github.com/otelcol-audit/otelcol-audit/internal/selfaudit"
 )
 
 // overflowLabelValue replaces a label value once the label has reached its distinct-value cap.
@@ -67,9 +68,15 @@ func newLabelCap(maxValues int) *labelCap {
 	return &labelCap{max: maxValues, values: map[string]map[string]map[string]struct{}{}}
 }
 
-// alwaysAdmitted are the fixed values no cap may push to _other.
+// alwaysAdmitted are the fixed values no cap may push to _other: the built-in categories and
+// outcomes, which alerts and dashboards select on, and the service of the collector's own
+// audit events, which report readers select dead-letter markers and deliveries on.
 var alwaysAdmitted = func() map[string]map[string]bool {
-	m := map[string]map[string]bool{audit.LokiLabelCategory: {}, audit.LokiLabelOutcome: {}}
+	m := map[string]map[string]bool{
+		audit.LokiLabelCategory: {},
+		audit.LokiLabelOutcome:  {},
+		audit.LokiLabelService:  {selfaudit.SourceName: true},
+	}
 	for _, c := range audit.BuiltinCategories {
 		m[audit.LokiLabelCategory][c] = true
 	}
@@ -261,7 +268,8 @@ func (e *encoder) entry(st *batchState, res pcommon.Map, lr plog.LogRecord, en *
 	}
 	addMeta(audit.LokiMetaAuthor, attrString(attrs, audit.AttrAuthor))
 	addMeta(audit.LokiMetaAuthorID, attrString(attrs, audit.AttrAuthorID))
-	addMeta(audit.LokiMetaSummary, attrString(attrs, audit.AttrSummary))
+	summary := attrString(attrs, audit.AttrSummary)
+	addMeta(audit.LokiMetaSummary, summary)
 	addMeta(audit.LokiMetaEventID, attrString(attrs, audit.AttrEventID))
 	addMeta(audit.LokiMetaSourceIP, attrString(attrs, audit.AttrClientAddress))
 	addMeta(audit.LokiMetaTarget, attrString(attrs, audit.AttrTarget))
@@ -274,6 +282,11 @@ func (e *encoder) entry(st *batchState, res pcommon.Map, lr plog.LogRecord, en *
 	}
 	if id := lr.SpanID(); !id.IsEmpty() {
 		addMeta(audit.LokiMetaSpanID, id.String())
+	}
+	if summary == selfaudit.SummaryEventDeadLettered {
+		// A dead-letter marker: report readers count it by the time of the event it stands for.
+		addMeta(selfaudit.LokiMetaEventTime, attrString(attrs, selfaudit.AttrDeadLetterEventTime))
+		addMeta(selfaudit.LokiMetaReason, attrString(attrs, selfaudit.AttrDeadLetterReason))
 	}
 
 	// Labels are validated, then capped (so that an invalid value is dead-lettered rather
@@ -478,7 +491,12 @@ func (e *encoder) renderLine(st *batchState, lr plog.LogRecord, tenant string) s
 		fields = append(fields, label{"tenant", tenant})
 	}
 	for _, f := range lineFields {
-		if v := attrString(attrs, f.attr); v != "" {
+		v := attrString(attrs, f.attr)
+		if v == "" && f.attr == audit.AttrDescription && lr.Body().Type() == pcommon.ValueTypeStr {
+			// As the report spool reads it: the description, else the body sentence.
+			v = lr.Body().Str()
+		}
+		if v != "" {
 			fields = append(fields, label{f.key, v})
 		}
 	}

@@ -14,6 +14,7 @@ import (
 
 	"github.com/otelcol-audit/otelcol-audit/internal/audit"
 	"github.com/otelcol-audit/otelcol-audit/internal/lokipush"
+	"github.com/otelcol-audit/otelcol-audit/internal/selfaudit"
 )
 
 func testConfig() *Config {
@@ -286,4 +287,42 @@ func TestChunksSendOldestFirst(t *testing.T) {
 	b, err := chunks(entries, 1<<20)[0].encode()
 	require.NoError(t, err)
 	assert.Equal(t, a, b, "identical bytes on every encoding")
+}
+
+// Without audit.description, the json and logfmt lines carry the body sentence, as the report
+// spool reads it.
+func TestStructuredLinesFallBackToTheBody(t *testing.T) {
+	ld := makeLogs(testEvent(1, "acme"))
+	ld.ResourceLogs().At(0).ScopeLogs().At(0).LogRecords().At(0).Attributes().Remove(audit.AttrDescription)
+	for _, format := range []string{LineFormatJSON, LineFormatLogfmt} {
+		cfg := testConfig()
+		cfg.LineFormat = format
+		en := newEncoder(cfg, nil).entries(ld)[0]
+		assert.Contains(t, en.line, "user1@example.com logged in", format)
+	}
+}
+
+// A dead-letter marker carries the time and reason of the event it stands for, and its stream
+// is never capped: readers select it by its labels.
+func TestDeadLetterMarkerEncoding(t *testing.T) {
+	cfg := testConfig()
+	cfg.Labels.MaxValuesPerLabel = 1
+	enc := newEncoder(cfg, nil)
+	enc.entries(makeLogs(testEvent(1, "acme"))) // service_name=lms takes acme's only slot
+	eventTime := time.Now().Add(-time.Hour)
+	d := selfaudit.DeadLetter{Tenant: "acme", EventID: "evt-9", EventTime: eventTime, Reason: lokipush.ReasonLineTooLong, At: time.Now()}
+	en := enc.entries(selfaudit.DeadLetterLogs(d))[0]
+	assert.Empty(t, en.reason)
+	assert.Equal(t, `{category="Audit log", outcome="failure", service_name="otelcol-audit"}`, en.labels)
+	md := metaMap(en.meta)
+	assert.Equal(t, selfaudit.SummaryEventDeadLettered, md["summary"])
+	assert.Equal(t, "evt-9", md["target"])
+	assert.Equal(t, d.MarkerID(), md["event_id"])
+	assert.Equal(t, eventTime.UTC().Format(time.RFC3339Nano), md[selfaudit.LokiMetaEventTime])
+	assert.Equal(t, lokipush.ReasonLineTooLong, md[selfaudit.LokiMetaReason])
+
+	// Other events carry neither key.
+	md = metaMap(enc.entries(makeLogs(testEvent(2, "acme")))[0].meta)
+	assert.NotContains(t, md, selfaudit.LokiMetaEventTime)
+	assert.NotContains(t, md, selfaudit.LokiMetaReason)
 }

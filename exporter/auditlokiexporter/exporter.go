@@ -29,6 +29,7 @@ type lokiExporter struct {
 	client    *http.Client
 	enc       *encoder
 	dlq       *deadLetter
+	markers   *markerPusher // nil unless dead_letter::markers is on and the exporter started
 	telemetry *metadata.TelemetryBuilder
 }
 
@@ -60,13 +61,20 @@ func (e *lokiExporter) start(ctx context.Context, host component.Host) error {
 		return fmt.Errorf("dead_letter::path: %w", err)
 	}
 	e.client, e.dlq = client, dlq
+	if e.cfg.DeadLetter.Markers {
+		e.markers = newMarkerPusher(e)
+		e.markers.start()
+	}
 	e.precreateSeries(ctx)
 	e.set.Logger.Info("pushing audit records to loki", zap.String("url", e.url),
 		zap.String("tenant_mode", e.cfg.Tenant.Mode), zap.String("dead_letter", e.cfg.DeadLetter.Path))
 	return nil
 }
 
-func (e *lokiExporter) shutdown(context.Context) error {
+func (e *lokiExporter) shutdown(ctx context.Context) error {
+	if e.markers != nil {
+		e.markers.shutdown(ctx)
+	}
 	if e.client != nil {
 		e.client.CloseIdleConnections()
 	}
@@ -83,6 +91,9 @@ func (e *lokiExporter) precreateSeries(ctx context.Context) {
 	e.telemetry.AuditLokiBytesSent.Add(ctx, 0)
 	for _, reason := range lokipush.Reasons() {
 		e.telemetry.AuditLokiDeadLetter.Add(ctx, 0, metric.WithAttributeSet(attribute.NewSet(attribute.String("reason", reason))))
+	}
+	for _, result := range []string{markerSent, markerFailed, markerSkipped} {
+		e.telemetry.AuditLokiDeadLetterMarkers.Add(ctx, 0, metric.WithAttributeSet(attribute.NewSet(attribute.String("marker_result", result))))
 	}
 	labels := []string{audit.LokiLabelService, audit.LokiLabelCategory, audit.LokiLabelOutcome}
 	for _, x := range e.enc.extra {
@@ -147,6 +158,9 @@ func (e *lokiExporter) pushLogs(ctx context.Context, ld plog.Logs) error {
 		} else {
 			for _, en := range dead {
 				e.telemetry.AuditLokiDeadLetter.Add(ctx, 1, metric.WithAttributeSet(attribute.NewSet(attribute.String("reason", en.reason))))
+			}
+			if e.markers != nil {
+				e.markers.enqueue(dead)
 			}
 		}
 	}

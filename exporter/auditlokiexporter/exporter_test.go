@@ -2,6 +2,7 @@ package auditlokiexporter
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -52,6 +53,7 @@ func newHarness(t *testing.T, handler func(w http.ResponseWriter, r *http.Reques
 	var calls atomic.Int64
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		body, _ := io.ReadAll(r.Body)
+		r.Body = io.NopCloser(bytes.NewReader(body))
 		h.rec.add(r.Header.Get("X-Scope-OrgID"), body)
 		handler(w, r, int(calls.Add(1)))
 	}))

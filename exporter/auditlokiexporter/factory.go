@@ -72,6 +72,7 @@ func createDefaultConfig() component.Config {
 		DeadLetter: DeadLetterConfig{
 			Path:       "./data/audit_loki_dead_letter.jsonl",
 			MaxSizeMiB: 100,
+			Markers:    true,
 		},
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -15,6 +16,7 @@ import (
 	"go.opentelemetry.io/collector/pdata/plog"
 
 	"github.com/otelcol-audit/otelcol-audit/internal/audit"
+	"github.com/otelcol-audit/otelcol-audit/internal/selfaudit"
 )
 
 // event describes one normalised audit record for tests.
@@ -79,12 +81,28 @@ func decodePush(t testing.TB, r *http.Request) push.PushRequest {
 	return req
 }
 
-// recorder keeps what a fake Loki received.
+// decodePushBody decodes a snappy protobuf push body; an undecodable body gives an empty
+// request.
+func decodePushBody(r *http.Request) push.PushRequest {
+	var req push.PushRequest
+	body, err := io.ReadAll(r.Body)
+	if err != nil {
+		return req
+	}
+	if raw, err := snappy.Decode(nil, body); err == nil {
+		_ = req.Unmarshal(raw)
+	}
+	return req
+}
+
+// recorder keeps what a fake Loki received. Dead-letter marker pushes, which the exporter
+// sends in the background, are kept apart in markers.
 type recorder struct {
 	mu       sync.Mutex
 	bodies   [][]byte
 	tenants  []string
 	requests []push.PushRequest
+	markers  []push.PushRequest
 }
 
 func (rec *recorder) add(tenant string, body []byte) {
@@ -94,6 +112,10 @@ func (rec *recorder) add(tenant string, body []byte) {
 	var req push.PushRequest
 	if err == nil {
 		_ = req.Unmarshal(raw)
+	}
+	if isMarkerRequest(&req) {
+		rec.markers = append(rec.markers, req)
+		return
 	}
 	rec.bodies = append(rec.bodies, body)
 	rec.tenants = append(rec.tenants, tenant)
@@ -108,3 +130,30 @@ func (rec *recorder) count() int {
 
 // fmtSscanf reads the number of an "evt-0007" id.
 func fmtSscanf(id string, n *int) (int, error) { return fmt.Sscanf(id, "evt-%d", n) }
+
+// isMarkerRequest reports whether req carries dead-letter markers.
+func isMarkerRequest(req *push.PushRequest) bool {
+	for _, s := range req.Streams {
+		if strings.Contains(s.Labels, `service_name="`+selfaudit.SourceName+`"`) {
+			for _, e := range s.Entries {
+				if metaMap(e.StructuredMetadata)["summary"] == selfaudit.SummaryEventDeadLettered {
+					return true
+				}
+			}
+		}
+	}
+	return false
+}
+
+// markerEntries returns the marker entries received so far.
+func (rec *recorder) markerEntries() []push.Entry {
+	rec.mu.Lock()
+	defer rec.mu.Unlock()
+	var out []push.Entry
+	for _, req := range rec.markers {
+		for _, s := range req.Streams {
+			out = append(out, s.Entries...)
+		}
+	}
+	return out
+}

@@ -1,10 +1,9 @@
-package auditreportexporter
+package auditreportexporter // import "github.com/otelcol-audit/otelcol-audit/exporter/auditreportexporter"
 
 import (
 	"context"
 
 	"go.opentelemetry.io/collector/component"
-	"go.opentelemetry.io/collector/config/confighttp"
 	"go.opentelemetry.io/collector/config/configoptional"
 	"go.opentelemetry.io/collector/config/configretry"
 	"go.opentelemetry.io/collector/consumer"
@@ -24,19 +23,11 @@ func NewFactory() exporter.Factory {
 }
 
 func createDefaultConfig() component.Config {
-	return &Config{
-		Directory:      "./data/audit_report",
-		Spool:          SpoolConfig{Retention: DefaultSpoolRetention},
-		MaxCatchUp:     DefaultMaxCatchUp,
-		RetryOnFailure: configretry.NewDefaultBackOffConfig(),
-		// Defaults apply only when the section is present; without it nothing listens.
-		Links: LinksConfig{Server: configoptional.Default(confighttp.NewDefaultServerConfig())},
-	}
+	return &Config{}
 }
 
 func createLogs(ctx context.Context, set exporter.Settings, cfg component.Config) (exporter.Logs, error) {
-	c := cfg.(*Config)
-	e, err := newReportExporter(c, set)
+	e, err := newSpoolExporter(cfg.(*Config), set)
 	if err != nil {
 		return nil, err
 	}

@@ -1,20 +1,14 @@
 package auditreportexporter
 
 import (
-	"bytes"
 	"context"
-	"encoding/csv"
-	"fmt"
-	"os"
-	"strings"
-	"sync"
+	"path/filepath"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/require"
 	"go.opentelemetry.io/collector/component"
 	"go.opentelemetry.io/collector/component/componenttest"
-	"go.opentelemetry.io/collector/config/configretry"
 	"go.opentelemetry.io/collector/exporter"
 	"go.opentelemetry.io/collector/exporter/exportertest"
 	"go.opentelemetry.io/collector/pdata/pcommon"
@@ -22,130 +16,59 @@ import (
 
 	"github.com/otelcol-audit/otelcol-audit/exporter/auditreportexporter/internal/metadata"
 	"github.com/otelcol-audit/otelcol-audit/internal/audit"
-	"github.com/otelcol-audit/otelcol-audit/internal/manifest"
-	"github.com/otelcol-audit/otelcol-audit/internal/reportmail"
-	"github.com/otelcol-audit/otelcol-audit/internal/reportrender"
+	"github.com/otelcol-audit/otelcol-audit/internal/reportsource"
+	"github.com/otelcol-audit/otelcol-audit/internal/spool"
 )
 
-// fakeClock is the exporter's injectable clock.
-type fakeClock struct {
-	mu sync.Mutex
-	t  time.Time
-}
+// reporterID is the audit_reporter extension the tests' configs name.
+var reporterID = component.MustNewID("audit_reporter")
 
-func (c *fakeClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *fakeClock) Set(t time.Time) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = t
-}
-
-// sentMessage is a message as the fake sender saw it, attachments read at send time.
-type sentMessage struct {
-	reportmail.Message
-	Files map[string][]byte
-	// Manifests are the attached manifests by name; Files holds the other attachments.
-	Manifests map[string][]byte
-}
-
-// fakeSender records messages; failures lists what the next Send calls return.
-type fakeSender struct {
-	mu       sync.Mutex
-	sent     []sentMessage
-	failures []sendResult
-}
-
-type sendResult struct {
-	retry bool
+// fakeReporter stands for the audit_reporter extension: it provides a spool, or err.
+type fakeReporter struct {
+	component.StartFunc
+	component.ShutdownFunc
+	spool *spool.Spool
 	err   error
 }
 
-func (s *fakeSender) Send(_ context.Context, m reportmail.Message) (bool, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if len(s.failures) > 0 {
-		f := s.failures[0]
-		s.failures = s.failures[1:]
-		return f.retry, f.err
-	}
-	sm := sentMessage{Message: m, Files: map[string][]byte{}, Manifests: map[string][]byte{}}
-	for _, a := range m.Attachments {
-		b, err := os.ReadFile(a.Path)
-		if err != nil {
-			return false, err
-		}
-		if strings.HasSuffix(a.Name, manifest.Suffix) {
-			sm.Manifests[a.Name] = b
-		} else {
-			sm.Files[a.Name] = b
-		}
-	}
-	s.sent = append(s.sent, sm)
-	return false, nil
+func (r *fakeReporter) Spool() (*spool.Spool, error) { return r.spool, r.err }
+
+var _ reportsource.SpoolProvider = (*fakeReporter)(nil)
+
+// hostWith is a host that provides extensions by id.
+type hostWith struct {
+	component.Host
+	extensions map[component.ID]component.Component
 }
 
-func (s *fakeSender) messages() []sentMessage {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return append([]sentMessage(nil), s.sent...)
-}
+func (h hostWith) GetExtensions() map[component.ID]component.Component { return h.extensions }
 
-func dailyConfig(dir string) *Config {
-	cfg := createDefaultConfig().(*Config)
-	cfg.Directory = dir
-	cfg.RetryOnFailure = configretry.BackOffConfig{Enabled: true, InitialInterval: time.Millisecond, Multiplier: 2, MaxInterval: 10 * time.Millisecond}
-	cfg.Reports = []ReportConfig{{
-		Name: "daily", Schedule: "@daily", Timezone: "Europe/Dublin", Tenants: []string{"acme"},
-		Formats: []string{"csv"}, Recipients: []string{"admin@acme.example"},
-	}}
-	return cfg
-}
-
-// harness is one exporter instance, started without its scheduler goroutine: tests drive
-// runDue with the fake clock. Starting a second harness on the same directory is a restart.
-type harness struct {
-	t      *testing.T
-	exp    *reportExporter
-	clock  *fakeClock
-	sender *fakeSender
-}
-
-func startHarness(t *testing.T, cfg *Config, clock *fakeClock, sender *fakeSender) *harness {
+// openSpool opens a spool in a temporary directory, closed when the test ends.
+func openSpool(t *testing.T) *spool.Spool {
 	t.Helper()
-	return startHarnessOn(t, cfg, clock, sender, componenttest.NewNopHost())
-}
-
-// startHarnessOn starts the exporter on host, which provides the extensions it looks up.
-func startHarnessOn(t *testing.T, cfg *Config, clock *fakeClock, sender *fakeSender, host component.Host) *harness {
-	t.Helper()
-	require.NoError(t, cfg.Validate())
-	set := exportertestSettings()
-	e, err := newReportExporter(cfg, set)
+	sp, err := spool.Open(filepath.Join(t.TempDir(), "spool.db"), spool.Options{})
 	require.NoError(t, err)
-	e.now = clock.Now
-	e.sleep = func(context.Context, time.Duration) error { return nil }
-	e.startLoop = false
-	if sender != nil {
-		e.sender = sender
-	}
-	require.NoError(t, e.start(context.Background(), host))
-	h := &harness{t: t, exp: e, clock: clock, sender: sender}
-	t.Cleanup(func() { _ = e.shutdown(context.Background()) })
-	return h
+	t.Cleanup(func() { _ = sp.Close() })
+	return sp
 }
 
-func (h *harness) stop() {
-	require.NoError(h.t, h.exp.shutdown(context.Background()))
+// reporterHost is a host whose audit_reporter provides sp.
+func reporterHost(sp *spool.Spool) component.Host {
+	return hostWith{Host: componenttest.NewNopHost(), extensions: map[component.ID]component.Component{reporterID: &fakeReporter{spool: sp}}}
 }
 
-func (h *harness) runAt(t time.Time) {
-	h.clock.Set(t)
-	h.exp.runDue(context.Background(), t)
+func testConfig() *Config {
+	return &Config{Reporter: reporterID}
+}
+
+// startExporter creates and starts the exporter on a host that provides sp.
+func startExporter(t *testing.T, set exporter.Settings, sp *spool.Spool) exporter.Logs {
+	t.Helper()
+	exp, err := NewFactory().CreateLogs(context.Background(), set, testConfig())
+	require.NoError(t, err)
+	require.NoError(t, exp.Start(context.Background(), reporterHost(sp)))
+	t.Cleanup(func() { _ = exp.Shutdown(context.Background()) })
+	return exp
 }
 
 type testEvent struct {
@@ -160,7 +83,9 @@ func mkEvent(tenant, id string, at time.Time) testEvent {
 
 func toLogs(events ...testEvent) plog.Logs {
 	ld := plog.NewLogs()
-	lrs := ld.ResourceLogs().AppendEmpty().ScopeLogs().AppendEmpty().LogRecords()
+	rl := ld.ResourceLogs().AppendEmpty()
+	rl.Resource().Attributes().PutStr("service.name", "lms")
+	lrs := rl.ScopeLogs().AppendEmpty().LogRecords()
 	for _, ev := range events {
 		lr := lrs.AppendEmpty()
 		lr.SetTimestamp(pcommon.NewTimestampFromTime(ev.at))
@@ -176,47 +101,6 @@ func toLogs(events ...testEvent) plog.Logs {
 		a.PutStr(audit.AttrTarget, ev.target)
 	}
 	return ld
-}
-
-func (h *harness) consume(events ...testEvent) {
-	h.t.Helper()
-	require.NoError(h.t, h.exp.consumeLogs(context.Background(), toLogs(events...)))
-}
-
-// expectedRow is the CSV row reportrender writes for an event in loc.
-func expectedRow(ev testEvent, loc *time.Location) []string {
-	return []string{ev.at.In(loc).Format(reportrender.TimeLayout), ev.author, ev.category, ev.summary, ev.desc, ev.outcome, ev.ip, ev.target, ev.id, ev.tenant}
-}
-
-// parseCSV returns the data rows of a rendered CSV, after checking the header.
-func parseCSV(t *testing.T, b []byte) [][]string {
-	t.Helper()
-	b = bytes.TrimPrefix(b, []byte("\xef\xbb\xbf"))
-	rows, err := csv.NewReader(bytes.NewReader(b)).ReadAll()
-	require.NoError(t, err)
-	require.NotEmpty(t, rows)
-	require.Equal(t, "Date", rows[0][0])
-	return rows[1:]
-}
-
-func day(loc *time.Location, y int, m time.Month, d, h int) time.Time {
-	return time.Date(y, m, d, h, 0, 0, 0, loc)
-}
-
-func mustZone(t *testing.T, name string) *time.Location {
-	t.Helper()
-	loc, err := time.LoadLocation(name)
-	require.NoError(t, err)
-	return loc
-}
-
-func onlyFile(t *testing.T, m sentMessage) []byte {
-	t.Helper()
-	require.Len(t, m.Files, 1, fmt.Sprintf("attachments of %s", m.MessageID))
-	for _, b := range m.Files {
-		return b
-	}
-	return nil
 }
 
 func exportertestSettings() exporter.Settings {

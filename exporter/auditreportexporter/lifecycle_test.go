@@ -11,19 +11,20 @@ import (
 	"github.com/otelcol-audit/otelcol-audit/internal/testharness"
 )
 
-// testComponent is the exporter with its default config and the spool in a temporary
-// directory.
-var testComponent = testharness.Component{
-	Create: func(t *testing.T, tel component.TelemetrySettings) (component.Component, error) {
-		f := NewFactory()
-		cfg := f.CreateDefaultConfig().(*Config)
-		cfg.Directory = t.TempDir()
-		set := exportertest.NewNopSettings(metadata.Type)
-		set.TelemetrySettings = tel
-		return f.CreateLogs(context.Background(), set, cfg)
-	},
+// testComponent is the exporter with a host whose audit_reporter provides a spool that t
+// closes when it ends.
+func testComponent(t *testing.T) testharness.Component {
+	sp := openSpool(t)
+	return testharness.Component{
+		Create: func(_ *testing.T, tel component.TelemetrySettings) (component.Component, error) {
+			set := exportertest.NewNopSettings(metadata.Type)
+			set.TelemetrySettings = tel
+			return NewFactory().CreateLogs(context.Background(), set, testConfig())
+		},
+		Host: reporterHost(sp),
+	}
 }
 
 func TestComponentLifecycle(t *testing.T) {
-	testharness.CheckLifecycle(t, testComponent)
+	testharness.CheckLifecycle(t, testComponent(t))
 }

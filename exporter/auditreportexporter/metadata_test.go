@@ -1,17 +1,16 @@
 package auditreportexporter
 
 import (
-	"context"
 	"testing"
 
 	"go.opentelemetry.io/collector/component"
-	"go.opentelemetry.io/collector/exporter/exportertest"
 
 	"github.com/otelcol-audit/otelcol-audit/exporter/auditreportexporter/internal/metadata"
 	"github.com/otelcol-audit/otelcol-audit/internal/testharness"
 )
 
 func TestMetadata(t *testing.T) {
+	c := testComponent(t)
 	testharness.CheckMetadata(t, "metadata.yaml", testharness.Metadata{
 		Type:      metadata.Type,
 		Stability: map[string]component.StabilityLevel{"logs": metadata.LogsStability},
@@ -20,17 +19,6 @@ func TestMetadata(t *testing.T) {
 			_, err := metadata.NewTelemetryBuilder(set)
 			return err
 		},
-		// One report, so that Start creates its run series too.
-		Component: &testharness.Component{
-			Create: func(t *testing.T, tel component.TelemetrySettings) (component.Component, error) {
-				f := NewFactory()
-				cfg := f.CreateDefaultConfig().(*Config)
-				cfg.Directory = t.TempDir()
-				cfg.Reports = []ReportConfig{{Name: "daily", Schedule: "@daily", Tenants: []string{"acme"}, Recipients: []string{"admin@acme.example"}}}
-				set := exportertest.NewNopSettings(metadata.Type)
-				set.TelemetrySettings = tel
-				return f.CreateLogs(context.Background(), set, cfg)
-			},
-		},
+		Component: &c,
 	})
 }

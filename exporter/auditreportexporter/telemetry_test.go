@@ -2,9 +2,6 @@ package auditreportexporter
 
 import (
 	"context"
-	"os"
-	"path/filepath"
-	"strings"
 	"testing"
 	"time"
 
@@ -20,14 +17,7 @@ func sumOf(t *testing.T, tel *componenttest.Telemetry, name string, attrs ...att
 	m, err := tel.GetMetric(name)
 	require.NoError(t, err, name)
 	want := attribute.NewSet(attrs...)
-	switch d := m.Data.(type) {
-	case metricdata.Sum[int64]:
-		for _, dp := range d.DataPoints {
-			if dp.Attributes.Equals(&want) {
-				return dp.Value
-			}
-		}
-	case metricdata.Gauge[int64]:
+	if d, ok := m.Data.(metricdata.Sum[int64]); ok {
 		for _, dp := range d.DataPoints {
 			if dp.Attributes.Equals(&want) {
 				return dp.Value
@@ -38,42 +28,19 @@ func sumOf(t *testing.T, tel *componenttest.Telemetry, name string, attrs ...att
 	return 0
 }
 
-// TestTelemetryAndOutbox: with no smtp, the report is written to the outbox; the run, the
-// last-success time and the spool counters are reported through the collector's telemetry.
-func TestTelemetryAndOutbox(t *testing.T) {
+// TestSpoolTelemetry: stored, duplicate and rejected events are counted through the
+// collector's telemetry.
+func TestSpoolTelemetry(t *testing.T) {
 	tel := componenttest.NewTelemetry()
 	t.Cleanup(func() { _ = tel.Shutdown(context.Background()) })
-	cfg := dailyConfig(t.TempDir())
 	set := exportertestSettings()
 	set.TelemetrySettings = tel.NewTelemetrySettings()
-	e, err := newReportExporter(cfg, set)
-	require.NoError(t, err)
-	clock := &fakeClock{t: time.Date(2026, 1, 1, 12, 0, 0, 0, time.UTC)}
-	e.now, e.startLoop = clock.Now, false
-	require.NoError(t, e.start(context.Background(), componenttest.NewNopHost()))
-	t.Cleanup(func() { _ = e.shutdown(context.Background()) })
+	exp := startExporter(t, set, openSpool(t))
+	assert.Equal(t, int64(0), sumOf(t, tel, "otelcol_audit_report_spool_rejected", attribute.String("reason", "not_normalized")), "pre-created")
 
 	ev := mkEvent("acme", "e1", time.Date(2026, 1, 1, 13, 0, 0, 0, time.UTC))
-	require.NoError(t, e.consumeLogs(context.Background(), toLogs(ev, ev, mkEvent("", "no-tenant", ev.at))))
-	fire := time.Date(2026, 1, 2, 0, 0, 0, 0, time.UTC)
-	clock.Set(fire)
-	e.runDue(context.Background(), fire)
-
+	require.NoError(t, exp.ConsumeLogs(context.Background(), toLogs(ev, ev, mkEvent("", "no-tenant", ev.at))))
 	assert.Equal(t, int64(1), sumOf(t, tel, "otelcol_audit_report_spool_events"))
 	assert.Equal(t, int64(1), sumOf(t, tel, "otelcol_audit_report_spool_duplicates"))
 	assert.Equal(t, int64(1), sumOf(t, tel, "otelcol_audit_report_spool_rejected", attribute.String("reason", "not_normalized")))
-	report := attribute.String("report", "daily")
-	assert.Equal(t, int64(1), sumOf(t, tel, "otelcol_audit_report_runs", report, attribute.String("result", "success")))
-	assert.Equal(t, int64(0), sumOf(t, tel, "otelcol_audit_report_runs", report, attribute.String("result", "failure")), "pre-created")
-	assert.Equal(t, fire.Unix(), sumOf(t, tel, "otelcol_audit_report_last_success_timestamp", report))
-
-	outbox := filepath.Join(cfg.Directory, outboxDir)
-	eml, err := os.ReadFile(filepath.Join(outbox, "daily.acme.20260101T000000Z@otelcol-audit.eml"))
-	require.NoError(t, err)
-	assert.Contains(t, string(eml), "Message-ID: <daily.acme.20260101T000000Z@otelcol-audit>")
-	csvCopy, err := os.ReadFile(filepath.Join(outbox, "daily.acme.20260101T000000Z@otelcol-audit", "daily_acme_2026-01-01.csv"))
-	require.NoError(t, err)
-	rows := parseCSV(t, csvCopy)
-	require.Len(t, rows, 1)
-	assert.True(t, strings.HasPrefix(rows[0][0], "2026-01-01T13:00:00"))
 }

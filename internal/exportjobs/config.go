@@ -50,8 +50,8 @@ type Config struct {
 	// Auth maps credentials to tenants.
 	Auth AuthConfig `mapstructure:"auth"`
 
-	// SpoolRetention is how long the event store keeps events; a request whose from is
-	// older gets 400. Set by the embedding component from its spool, not from YAML. Zero: no
+	// SpoolRetention is how long the event source keeps events; a request whose from is
+	// older gets 400. Set by the embedding component from its source, not from YAML. Zero: no
 	// limit.
 	SpoolRetention time.Duration `mapstructure:"-"`
 }

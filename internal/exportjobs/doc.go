@@ -1,6 +1,6 @@
 // Package exportjobs is the on-demand export engine behind "Generate log file": an admin
 // asks for the audit log of one tenant over a period, either the complete log file or a
-// filtered view (scope.go); the file is rendered in the background from the spool by a
+// filtered view (scope.go); the file is rendered in the background from the report source by a
 // bounded worker pool; when it is ready the requester is emailed a signed, expiring
 // download link.
 //

@@ -24,6 +24,7 @@ import (
 
 	"github.com/otelcol-audit/otelcol-audit/internal/audit"
 	"github.com/otelcol-audit/otelcol-audit/internal/reportmail"
+	"github.com/otelcol-audit/otelcol-audit/internal/reportsource"
 	"github.com/otelcol-audit/otelcol-audit/internal/spool"
 	"github.com/otelcol-audit/otelcol-audit/internal/testharness"
 )
@@ -64,7 +65,7 @@ func TestEndToEndMailpitSpoolDST(t *testing.T) {
 	env := newEnv(t, t.TempDir(), nil, func(c *Config, d *Deps) {
 		c.PublicURL = srv.URL
 		c.NotifyDomains = []string{"acme.test"} // the token has no email of its own
-		d.Source = SpoolSource(sp)
+		d.Source = reportsource.Spool(sp, 0)
 		d.Sender = sender
 		d.Now = nil
 		d.Signer = testSigner(t, nil)

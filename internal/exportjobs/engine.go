@@ -2,8 +2,6 @@ package exportjobs
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -18,17 +16,19 @@ import (
 	"time"
 
 	bolt "go.etcd.io/bbolt"
+	"go.opentelemetry.io/collector/config/configretry"
 	"go.opentelemetry.io/collector/pdata/plog"
 	"go.uber.org/zap"
 
 	"github.com/otelcol-audit/otelcol-audit/internal/audit"
 	"github.com/otelcol-audit/otelcol-audit/internal/manifest"
+	"github.com/otelcol-audit/otelcol-audit/internal/reportengine"
 	"github.com/otelcol-audit/otelcol-audit/internal/reportmail"
 	"github.com/otelcol-audit/otelcol-audit/internal/selfaudit"
 	"github.com/otelcol-audit/otelcol-audit/internal/signedlink"
 )
 
-// EventSource is what the engine reads events from: the spool, through SpoolSource.
+// EventSource is what the engine reads events from: a reportsource.Source.
 type EventSource interface {
 	// Count returns how many events of tenant fall in [from, to).
 	Count(ctx context.Context, tenant string, from, to time.Time) (int, error)
@@ -107,6 +107,12 @@ var (
 
 const maxAttempts = 3
 
+// DefaultRetry retries a notification after 5 seconds, 30 seconds and 2 minutes.
+var DefaultRetry = configretry.BackOffConfig{
+	Enabled: true, InitialInterval: 5 * time.Second, Multiplier: 6, MaxInterval: 2 * time.Minute,
+	MaxElapsedTime: 5*time.Second + 30*time.Second + 2*time.Minute,
+}
+
 var bucketJobs = []byte("export_jobs")
 
 // Deps are the engine's collaborators.
@@ -119,6 +125,9 @@ type Deps struct {
 	Signer *signedlink.Signer
 	// Sender delivers notifications; nil disables email.
 	Sender reportmail.Sender
+	// Retry is the backoff for notifications the sender says may succeed later; nil is
+	// DefaultRetry.
+	Retry *configretry.BackOffConfig
 	// Emitter receives audit-of-audit events; nil disables them.
 	Emitter Emitter
 	// Logger logs lifecycle and per-job failures; nil is a no-op logger.
@@ -143,6 +152,7 @@ type Engine struct {
 	now     func() time.Time
 	logger  *zap.Logger
 	sleep   func(ctx context.Context, d time.Duration) error
+	retry   configretry.BackOffConfig
 	baseURL string
 	host    string
 
@@ -199,6 +209,7 @@ func New(cfg Config, deps Deps) (*Engine, error) {
 		now:       deps.Now,
 		logger:    deps.Logger,
 		sleep:     deps.Sleep,
+		retry:     DefaultRetry,
 		jobs:      map[string]*Job{},
 		running:   map[string]*runState{},
 		perTenant: map[string]int{},
@@ -213,7 +224,10 @@ func New(cfg Config, deps Deps) (*Engine, error) {
 		e.logger = zap.NewNop()
 	}
 	if e.sleep == nil {
-		e.sleep = sleepCtx
+		e.sleep = reportengine.Sleep
+	}
+	if deps.Retry != nil {
+		e.retry = *deps.Retry
 	}
 	if u, err := url.Parse(e.baseURL); err == nil && u.Hostname() != "" {
 		e.host = u.Hostname()
@@ -485,7 +499,7 @@ func (e *Engine) afterFinish(ctx context.Context, j *Job) {
 	}
 	msg, err := e.message(&snapshot)
 	if err == nil {
-		err = e.send(ctx, msg)
+		err = reportengine.Send(ctx, e.deps.Sender, msg, e.retry, e.sleep)
 	}
 	// The SMTP error names the server and quotes its reply: it goes to the log, and the job
 	// shows an error id.
@@ -500,23 +514,6 @@ func (e *Engine) afterFinish(ctx context.Context, j *Job) {
 			j.NotifyError = "notification failed (error id " + errorID + ")"
 		}
 	})
-}
-
-func (e *Engine) send(ctx context.Context, msg reportmail.Message) error {
-	delays := []time.Duration{0, 5 * time.Second, 30 * time.Second, 2 * time.Minute}
-	var err error
-	for _, d := range delays {
-		if d > 0 {
-			if serr := e.sleep(ctx, d); serr != nil {
-				return err
-			}
-		}
-		var retry bool
-		if retry, err = e.deps.Sender.Send(ctx, msg); err == nil || !retry {
-			return err
-		}
-	}
-	return err
 }
 
 func (e *Engine) update(j *Job, fn func(*Job)) {
@@ -563,29 +560,4 @@ func (e *Engine) partPath(id string) string { return filepath.Join(e.files, id+"
 func (e *Engine) filePath(id string) string { return filepath.Join(e.files, id) }
 func (e *Engine) manifestPath(id string) string {
 	return filepath.Join(e.files, id+manifest.Suffix)
-}
-
-func newID() string {
-	var b [16]byte
-	_, _ = rand.Read(b[:])
-	return hex.EncodeToString(b[:])
-}
-
-func isID(s string) bool {
-	if len(s) != 32 {
-		return false
-	}
-	_, err := hex.DecodeString(s)
-	return err == nil && strings.ToLower(s) == s
-}
-
-func sleepCtx(ctx context.Context, d time.Duration) error {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-t.C:
-		return nil
-	case <-ctx.Done():
-		return ctx.Err()
-	}
 }

@@ -7,7 +7,6 @@ import (
 	"mime"
 	"net"
 	"net/http"
-	"os"
 	"strconv"
 	"strings"
 
@@ -15,6 +14,7 @@ import (
 
 	"github.com/otelcol-audit/otelcol-audit/internal/audit"
 	"github.com/otelcol-audit/otelcol-audit/internal/manifest"
+	"github.com/otelcol-audit/otelcol-audit/internal/reportengine"
 	"github.com/otelcol-audit/otelcol-audit/internal/selfaudit"
 )
 
@@ -149,7 +149,7 @@ func (e *Engine) handleGet(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	id := r.PathValue("id")
-	if !isID(id) {
+	if !reportengine.IsID(id) {
 		e.writeError(w, r, ErrNotFound)
 		return
 	}
@@ -193,7 +193,7 @@ func (e *Engine) handleDelete(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	id := r.PathValue("id")
-	if !isID(id) {
+	if !reportengine.IsID(id) {
 		e.writeError(w, r, ErrNotFound)
 		return
 	}
@@ -224,38 +224,26 @@ func (e *Engine) handleDownload(w http.ResponseWriter, r *http.Request) {
 		forbid(w)
 		return
 	}
-	f, err := os.Open(e.filePath(id))
+	err := reportengine.ServeFile(w, r, e.filePath(id), snapshot.FileName, func(h http.Header) {
+		h.Set("Digest", "sha-256="+snapshot.SHA256)
+		if r.Method == http.MethodGet && r.Header.Get("Range") == "" {
+			e.emit(r.Context(), selfaudit.Event{
+				Time: e.now(), Tenant: snapshot.Tenant, Author: "link:" + snapshot.Requester,
+				Action: selfaudit.ActionExportDownloaded, Target: id, Outcome: audit.OutcomeSuccess,
+				SourceIP: clientIP(r),
+			})
+		}
+	})
 	if err != nil {
 		forbid(w)
-		return
 	}
-	defer f.Close()
-	st, err := f.Stat()
-	if err != nil {
-		http.Error(w, "internal error (error id "+e.logServerError(r, err)+")", http.StatusInternalServerError)
-		return
-	}
-	h := w.Header()
-	h.Set("Content-Disposition", mime.FormatMediaType("attachment", map[string]string{"filename": snapshot.FileName}))
-	h.Set("Content-Type", contentType(snapshot.Format))
-	h.Set("Cache-Control", "private, no-store")
-	h.Set("X-Content-Type-Options", "nosniff")
-	h.Set("Digest", "sha-256="+snapshot.SHA256)
-	if r.Method == http.MethodGet && r.Header.Get("Range") == "" {
-		e.emit(r.Context(), selfaudit.Event{
-			Time: e.now(), Tenant: snapshot.Tenant, Author: "link:" + snapshot.Requester,
-			Action: selfaudit.ActionExportDownloaded, Target: id, Outcome: audit.OutcomeSuccess,
-			SourceIP: clientIP(r),
-		})
-	}
-	http.ServeContent(w, r, "", st.ModTime(), f)
 }
 
 // linkedJob returns the ready job a signed link to one of its files names; false for any
 // problem with the link or the job.
 func (e *Engine) linkedJob(r *http.Request, id string) (Job, bool) {
 	tenant, signedID, err := e.deps.Signer.Verify(r.Method, r.URL.EscapedPath(), r.URL.Query())
-	if err != nil || signedID != id || !isID(id) {
+	if err != nil || signedID != id || !reportengine.IsID(id) {
 		return Job{}, false
 	}
 	e.mu.Lock()
@@ -279,32 +267,13 @@ func (e *Engine) handleManifest(w http.ResponseWriter, r *http.Request) {
 		forbid(w)
 		return
 	}
-	b, err := os.ReadFile(e.manifestPath(id))
-	if err != nil {
+	if err := reportengine.ServeFile(w, r, e.manifestPath(id), snapshot.FileName+manifest.Suffix, nil); err != nil {
 		forbid(w)
-		return
 	}
-	h := w.Header()
-	h.Set("Content-Disposition", mime.FormatMediaType("attachment", map[string]string{"filename": snapshot.FileName + manifest.Suffix}))
-	h.Set("Content-Type", "application/json")
-	h.Set("Cache-Control", "private, no-store")
-	h.Set("X-Content-Type-Options", "nosniff")
-	_, _ = w.Write(b)
 }
 
 func forbid(w http.ResponseWriter) {
 	http.Error(w, "forbidden", http.StatusForbidden)
-}
-
-func contentType(format string) string {
-	switch format {
-	case FormatCSV:
-		return "text/csv; charset=utf-8"
-	case FormatXLSX:
-		return "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-	default:
-		return "application/gzip"
-	}
 }
 
 func clientIP(r *http.Request) string {

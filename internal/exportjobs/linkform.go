@@ -269,7 +269,7 @@ func (e *Engine) writeConfirmPage(w http.ResponseWriter, who Identity, req Reque
 	_ = confirmPage.Execute(w, map[string]any{
 		"Requester": who.Name, "Tenant": req.Tenant,
 		"From": req.From.In(loc).Format(layout), "To": req.To.In(loc).Format(layout) + " (exclusive)",
-		"ScopeTitle": scopeTitle, "ScopeDetail": scopeDetail, "Filters": req.Filters.list(), "Format": req.Format, "Timezone": req.Timezone, "Notify": strings.Join(req.Notify, ", "),
+		"ScopeTitle": scopeTitle, "ScopeDetail": scopeDetail, "Filters": filterList(req.Filters), "Format": req.Format, "Timezone": req.Timezone, "Notify": strings.Join(req.Notify, ", "),
 		"Action": LinkPath, "Hidden": hidden, "TokenField": FormTokenField, "Token": token,
 		"Expires": expires.UTC().Format("2006-01-02 15:04 MST"),
 	})

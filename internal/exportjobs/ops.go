@@ -14,6 +14,7 @@ import (
 
 	"github.com/otelcol-audit/otelcol-audit/internal/audit"
 	"github.com/otelcol-audit/otelcol-audit/internal/manifest"
+	"github.com/otelcol-audit/otelcol-audit/internal/reportengine"
 	"github.com/otelcol-audit/otelcol-audit/internal/selfaudit"
 )
 
@@ -83,7 +84,7 @@ func (e *Engine) submit(ctx context.Context, who Identity, req Request, sourceIP
 	}
 	now := e.now()
 	j := &Job{
-		ID: newID(), Tenant: req.Tenant, Requester: who.Name, SourceIP: sourceIP,
+		ID: reportengine.NewID(), Tenant: req.Tenant, Requester: who.Name, SourceIP: sourceIP,
 		From: req.From, To: req.To, Scope: req.Scope, Filters: req.Filters, Format: req.Format, Timezone: req.Timezone,
 		Notify: req.Notify, Status: StatusPending, CreatedAt: now,
 		FileName: fileName(req.Tenant, req.From, req.To, req.Format),
@@ -175,8 +176,8 @@ func (e *Engine) checkSize(ctx context.Context, req Request) error {
 	if n <= e.cfg.MaxRows {
 		return nil
 	}
-	m := newMatcher(req.Filters)
-	if m.empty {
+	m := reportengine.NewMatcher(req.Filters)
+	if m == nil {
 		return &TooLargeError{Rows: n, MaxRows: e.cfg.MaxRows}
 	}
 	matched := 0
@@ -355,7 +356,7 @@ func (e *Engine) Cleanup() (filesRemoved, recordsRemoved int) {
 		if ok && ((isPart && j.Status == StatusRunning) || (!isPart && j.Status == StatusReady)) {
 			continue
 		}
-		if isID(id) {
+		if reportengine.IsID(id) {
 			_ = os.Remove(e.filePath(name))
 		}
 	}

@@ -1,12 +1,12 @@
 package exportjobs
 
 import (
-	"crypto/rand"
-	"encoding/hex"
 	"regexp"
 	"strings"
 
 	"go.uber.org/zap"
+
+	"github.com/otelcol-audit/otelcol-audit/internal/reportengine"
 )
 
 // urlUserinfo matches the user information of a URL ("scheme://user:pass@"). The authority
@@ -33,8 +33,4 @@ func errField(err error) zap.Field {
 
 // newErrorID returns a random id that ties a generic answer (API error, job error) to the
 // log line holding the detail.
-func newErrorID() string {
-	var b [8]byte
-	_, _ = rand.Read(b[:])
-	return hex.EncodeToString(b[:])
-}
+func newErrorID() string { return reportengine.NewID()[:16] }

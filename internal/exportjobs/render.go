@@ -1,21 +1,16 @@
 package exportjobs
 
 import (
-	"bufio"
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"errors"
 	"fmt"
-	"hash"
 	"html/template"
-	"io"
-	"os"
 	"strings"
 	"time"
 
 	"github.com/otelcol-audit/otelcol-audit/internal/audit"
 	"github.com/otelcol-audit/otelcol-audit/internal/manifest"
+	"github.com/otelcol-audit/otelcol-audit/internal/reportengine"
 	"github.com/otelcol-audit/otelcol-audit/internal/reportmail"
 	"github.com/otelcol-audit/otelcol-audit/internal/reportrender"
 )
@@ -31,116 +26,45 @@ func (e *TooLargeError) Error() string {
 
 func (e *TooLargeError) Unwrap() error { return ErrTooLarge }
 
-type countingWriter struct {
-	w io.Writer
-	h hash.Hash
-	n int64
-}
-
-func (c *countingWriter) Write(p []byte) (int, error) {
-	n, err := c.w.Write(p)
-	c.h.Write(p[:n])
-	c.n += int64(n)
-	return n, err
-}
-
-// render writes the export to a .part file and renames it into place once complete and
-// fsynced: a file under its final name is always whole.
-func (e *Engine) render(ctx context.Context, j *Job, rs *runState) (err error) {
+// render writes the export file and its manifest. The file appears under its final name
+// only once complete and fsynced.
+func (e *Engine) render(ctx context.Context, j *Job, rs *runState) error {
 	loc, err := time.LoadLocation(j.Timezone)
 	if err != nil {
 		return fmt.Errorf("timezone: %w", err)
 	}
-	part := e.partPath(j.ID)
-	f, err := os.OpenFile(part, os.O_CREATE|os.O_TRUNC|os.O_WRONLY, 0o600)
-	if err != nil {
-		return fmt.Errorf("create export file: %w", err)
-	}
-	defer func() {
-		if f != nil {
-			_ = f.Close()
-		}
-	}()
-	cw := &countingWriter{w: f, h: sha256.New()}
-	bw := bufio.NewWriterSize(cw, 64<<10)
-	var out io.Writer = bw
-	format := j.Format
-	var gz io.WriteCloser
-	if format == FormatCSVGzip {
-		if gz, err = reportrender.NewCompressed(reportrender.CompressionGzip, bw, strings.TrimSuffix(j.FileName, ".gz")); err != nil {
-			return err
-		}
-		out, format = gz, FormatCSV
-	}
-	w, err := reportrender.New(format, out, loc, reportrender.WithTempDir(e.files))
+	format, compression, err := reportrender.SplitFormat(j.Format)
 	if err != nil {
 		return err
 	}
-	defer w.Close()
-	m := newMatcher(j.Filters)
 	var rows int64
-	var first, last time.Time
-	err = e.deps.Source.Scan(ctx, j.Tenant, j.From, j.To, func(r audit.Row) error {
-		rs.scannedNs.Store(r.Time.UnixNano())
-		if !m.Match(&r) {
-			return nil
-		}
-		if first.IsZero() || r.Time.Before(first) {
-			first = r.Time
-		}
-		if r.Time.After(last) {
-			last = r.Time
-		}
-		if rows >= int64(e.cfg.MaxRows) {
-			return &TooLargeError{Rows: e.cfg.MaxRows, MaxRows: e.cfg.MaxRows}
-		}
-		if rows%1024 == 0 {
-			if err := ctx.Err(); err != nil {
-				return err
+	in := reportengine.Input{
+		Source: e.deps.Source, Tenant: j.Tenant, From: j.From, To: j.To, Location: loc,
+		Match: reportengine.NewMatcher(j.Filters), TempDir: e.files,
+		Scanned: func(t time.Time) { rs.scannedNs.Store(t.UnixNano()) },
+		Row: func(*audit.Row) error {
+			if rows >= int64(e.cfg.MaxRows) {
+				return &TooLargeError{Rows: e.cfg.MaxRows, MaxRows: e.cfg.MaxRows}
 			}
-		}
-		if err := w.WriteRow(r); err != nil {
-			return err
-		}
-		rows++
-		rs.rows.Store(rows)
-		return nil
-	})
-	if err == nil {
-		err = ctx.Err()
+			rows++
+			rs.rows.Store(rows)
+			return nil
+		},
 	}
+	res, err := reportengine.Render(ctx, in, reportengine.Output{
+		Path: e.filePath(j.ID), Name: j.FileName, Format: format, Compression: compression,
+	})
 	if err != nil {
 		return err
 	}
-	if err := w.Close(); err != nil {
-		return fmt.Errorf("finish export file: %w", err)
-	}
-	if gz != nil {
-		if err := gz.Close(); err != nil {
-			return fmt.Errorf("finish export file: %w", err)
-		}
-	}
-	if err := bw.Flush(); err != nil {
-		return fmt.Errorf("write export file: %w", err)
-	}
-	if err := f.Sync(); err != nil {
-		return fmt.Errorf("sync export file: %w", err)
-	}
-	if err := f.Close(); err != nil {
-		return fmt.Errorf("close export file: %w", err)
-	}
-	f = nil
-	if err := os.Rename(part, e.filePath(j.ID)); err != nil {
-		return fmt.Errorf("rename export file: %w", err)
-	}
-	sum := hex.EncodeToString(cw.h.Sum(nil))
-	digest, keyID, err := e.writeManifest(j, manifest.File{Name: j.FileName, Size: cw.n, SHA256: sum}, rows, first, last)
+	f := &res.Files[0]
+	digest, keyID, err := e.writeManifest(j, &res, f)
 	if err != nil {
 		return fmt.Errorf("export manifest: %w", err)
 	}
 	rs.scannedNs.Store(j.To.UnixNano())
 	e.mu.Lock()
-	j.Rows, j.Size, j.SHA256 = rows, cw.n, sum
+	j.Rows, j.Size, j.SHA256 = res.Rows, f.Size, f.SHA256
 	j.ManifestDigest, j.ManifestKeyID = digest, keyID
 	e.mu.Unlock()
 	return nil
@@ -149,32 +73,18 @@ func (e *Engine) render(ctx context.Context, j *Job, rs *runState) (err error) {
 // writeManifest writes the signed manifest of a finished export file beside it. Exports
 // are not chained: each answers its own request, so there is no period that could be
 // missing between two of them; every export manifest is a chain start.
-func (e *Engine) writeManifest(j *Job, file manifest.File, rows int64, first, last time.Time) (digest, keyID string, err error) {
+func (e *Engine) writeManifest(j *Job, res *reportengine.Result, f *reportengine.Rendered) (digest, keyID string, err error) {
 	m := &manifest.Manifest{
-		Version: manifest.Version, Kind: manifest.KindExport, Tenant: j.Tenant, Format: j.Format,
+		Kind: manifest.KindExport, Tenant: j.Tenant,
 		Export: &manifest.Export{
 			ID: j.ID, From: j.From, To: j.To, Scope: j.Scope, Filters: manifestFilters(j.Filters),
 			Format: j.Format, Timezone: j.Timezone, Requester: j.Requester,
 		},
-		Rows: rows, File: file, GeneratedAt: e.now(),
 	}
-	if rows > 0 {
-		m.FirstEvent, m.LastEvent = &first, &last
+	if err := reportengine.Describe(m, res, f); err != nil {
+		return "", "", err
 	}
-	if manifest.IsCSV(j.FileName) {
-		rh, err := manifest.HashCSVFileAs(e.filePath(j.ID), j.FileName, manifest.CheckpointInterval(rows))
-		if err != nil {
-			return "", "", err
-		}
-		rh.Fill(m)
-	}
-	m.Link("")
-	if e.deps.ManifestSigner != nil {
-		if err := e.deps.ManifestSigner.Sign(m); err != nil {
-			return "", "", err
-		}
-	}
-	digest, err = manifest.WriteFile(e.manifestPath(j.ID), m)
+	digest, err = reportengine.Seal(e.manifestPath(j.ID), m, "", e.deps.ManifestSigner, e.now())
 	return digest, m.Key(), err
 }
 
@@ -204,13 +114,7 @@ func manifestFilters(f Filters) map[string][]string {
 // fileName is what the downloader sees: tenant, period and format, never a path.
 func fileName(tenant string, from, to time.Time, format string) string {
 	const layout = "20060102T150405Z"
-	safe := strings.Map(func(r rune) rune {
-		if r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '-' || r == '_' || r == '.' {
-			return r
-		}
-		return '_'
-	}, tenant)
-	return fmt.Sprintf("audit-log-%s-%s-%s.%s", safe, from.UTC().Format(layout), to.UTC().Format(layout), format)
+	return fmt.Sprintf("audit-log-%s-%s-%s.%s", reportengine.SafeName(tenant), from.UTC().Format(layout), to.UTC().Format(layout), format)
 }
 
 // DownloadPath is the path of an export's file; its link signs this path.

@@ -19,12 +19,12 @@ const (
 func resolveScope(scope string, f Filters) (string, error) {
 	switch scope {
 	case "":
-		if f.empty() {
+		if f.Empty() {
 			return ScopeAll, nil
 		}
 		return ScopeView, nil
 	case ScopeAll:
-		if !f.empty() {
+		if !f.Empty() {
 			return "", fieldErr("scope", "is all (every event of the period), which takes no filters: remove the filters or use scope view")
 		}
 		return ScopeAll, nil
@@ -35,14 +35,8 @@ func resolveScope(scope string, f Filters) (string, error) {
 	}
 }
 
-// empty reports whether no filter is set.
-func (f Filters) empty() bool {
-	return len(f.Authors)+len(f.Categories)+len(f.Summaries)+len(f.Outcomes)+len(f.Services) == 0 &&
-		f.Contains == "" && f.AuthorContains == "" && f.SummaryContains == "" && f.SourceIPContains == ""
-}
-
-// list names the filters that are set, in the order the pages show them.
-func (f Filters) list() []nameValue {
+// filterList names the filters that are set, in the order the pages show them.
+func filterList(f Filters) []nameValue {
 	var out []nameValue
 	for _, nv := range []nameValue{
 		{"Services", strings.Join(f.Services, ", ")}, {"Categories", strings.Join(f.Categories, ", ")},
@@ -66,7 +60,7 @@ func scopeText(scope string, f Filters) (title, detail string) {
 		return "Complete log file", "every event of the range"
 	}
 	parts := make([]string, 0, 9)
-	for _, nv := range f.list() {
+	for _, nv := range filterList(f) {
 		parts = append(parts, nv.Name+": "+nv.Value)
 	}
 	if len(parts) == 0 {

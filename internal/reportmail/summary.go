@@ -27,6 +27,9 @@ type ReportSummary struct {
 	// TopAuthors is sorted by count, largest first.
 	TopAuthors   []Count
 	FailedLogins int64
+	// DeadLettered is how many events of the period the pipeline could not store where the
+	// report reads from: they are missing from the files. The body always states the count.
+	DeadLettered int64
 	Files        []FileRef
 }
 
@@ -127,7 +130,10 @@ Period: {{.Period}}
 
 Total events: {{.Total}}
 Failed logins: {{.FailedLogins}}
-{{if .ByCategory}}
+Missing events (could not be stored): {{.DeadLettered}}
+{{if .DeadLettered}}
+{{.DeadLettered}} events of this period could not be stored and are missing from this report.
+{{end}}{{if .ByCategory}}
 Events by category:
 {{range .ByCategory}}  {{.Name}}: {{.N}}
 {{end}}{{end}}{{if .TopAuthors}}
@@ -152,7 +158,9 @@ var htmlBody = htmltemplate.Must(htmltemplate.New("html").Parse(`<!DOCTYPE html>
 <table cellpadding="4">
 <tr><th align="left">Total events</th><td align="right">{{.Total}}</td></tr>
 <tr><th align="left">Failed logins</th><td align="right">{{.FailedLogins}}</td></tr>
+<tr><th align="left">Missing events (could not be stored)</th><td align="right">{{.DeadLettered}}</td></tr>
 </table>
+{{if .DeadLettered}}<p><b>{{.DeadLettered}} events of this period could not be stored and are missing from this report.</b></p>{{end}}
 {{if .ByCategory}}<h3>Events by category</h3>
 <table cellpadding="4">{{range .ByCategory}}
 <tr><td>{{.Name}}</td><td align="right">{{.N}}</td></tr>{{end}}

@@ -76,3 +76,23 @@ func TestSummaryShowsManifests(t *testing.T) {
 	assert.Contains(t, html, "<code>k2026</code>")
 	assert.Contains(t, html, `<a href="https://r.example/m">daily.xlsx.manifest.json</a>`)
 }
+
+func TestSummaryStatesDeadLetteredEvents(t *testing.T) {
+	s := ReportSummary{
+		Title: "Daily audit report", Tenant: "acme", Total: 10,
+		From: time.Date(2026, 11, 16, 0, 0, 0, 0, time.UTC), To: time.Date(2026, 11, 17, 0, 0, 0, 0, time.UTC),
+	}
+	const missing = "events of this period could not be stored and are missing"
+	text, html, err := Summary(s)
+	require.NoError(t, err)
+	assert.Contains(t, text, "Missing events (could not be stored): 0", "the count is always stated")
+	assert.NotContains(t, text, missing)
+	assert.NotContains(t, html, missing)
+
+	s.DeadLettered = 3
+	text, html, err = Summary(s)
+	require.NoError(t, err)
+	assert.Contains(t, text, "Missing events (could not be stored): 3")
+	assert.Contains(t, text, "3 "+missing+" from this report.")
+	assert.Contains(t, html, "<b>3 "+missing+" from this report.</b>")
+}

@@ -51,17 +51,23 @@ func Check(raw map[string]any) error {
 		strings.Join(secrets, ", "), strings.Join(listeners, ", "))
 }
 
-// isListener tells a server endpoint (receivers, extensions and the report links server) from
-// a client endpoint (an exporter's Loki URL, an SMTP server).
+// isListener tells a server endpoint (receivers, extensions such as health_check and the
+// audit_reporter's links server, an exporter's server section) from a client endpoint (an
+// exporter's Loki URL; the audit_reporter's SMTP server and Loki source).
 func isListener(path []string) bool {
 	switch path[0] {
-	case "receivers", "extensions":
+	case "receivers":
 		return true
+	case "extensions":
+		return len(path) < 4 || !clientSections[path[2]]
 	case "exporters":
 		return len(path) >= 3 && path[len(path)-2] == "server"
 	}
 	return false
 }
+
+// clientSections are the sections of an extension whose endpoint it connects to.
+var clientSections = map[string]bool{"smtp": true, "source": true}
 
 // Loopback reports whether a listen address binds to loopback only. An empty host (":4317")
 // or 0.0.0.0 binds every interface. Components use it for their own exposure rules.

@@ -35,8 +35,17 @@ func TestDemoSecretBeyondLoopbackIsRefused(t *testing.T) {
 	raw["receivers"].(map[string]any)["otlp"].(map[string]any)["protocols"].(map[string]any)["grpc"] = map[string]any{"endpoint": "localhost:4317"}
 	assert.NoError(t, Check(raw), "an exporter's remote endpoint is no listener")
 
-	raw["exporters"] = map[string]any{"audit_report": map[string]any{"links": map[string]any{"server": map[string]any{"endpoint": ":8089"}}}}
-	assert.ErrorContains(t, Check(raw), "exporters::audit_report::links::server::endpoint (:8089)")
+	// The report engine connects to its mail server and its Loki source: no listeners.
+	reporter := map[string]any{
+		"smtp":   map[string]any{"endpoint": "smtp.example.com:587"},
+		"source": map[string]any{"loki": map[string]any{"endpoint": "http://loki.example.com:3100"}},
+	}
+	raw["extensions"].(map[string]any)["audit_reporter"] = reporter
+	assert.NoError(t, Check(raw), "the report engine's SMTP server and Loki source are no listeners")
+
+	// Its links server, which serves downloads and the export API, is one.
+	reporter["links"] = map[string]any{"server": map[string]any{"endpoint": ":8089"}}
+	assert.ErrorContains(t, Check(raw), "extensions::audit_reporter::links::server::endpoint (:8089)")
 
 	delete(raw, "extensions")
 	assert.NoError(t, Check(raw), "no demo secret, nothing to refuse")
@@ -54,4 +63,16 @@ func TestBundledConfigExposedIsRefused(t *testing.T) {
 	// The bundled config's secrets are ${env:...:-demo} references; expanded they hold the marker.
 	raw["extensions"].(map[string]any)["audit_auth"].(map[string]any)["tokens"].([]any)[0].(map[string]any)["token"] = "demo-token-change-me-0123456789"
 	assert.ErrorContains(t, Check(raw), "receivers::audit_webhook::server::endpoint (0.0.0.0:8088)")
+}
+
+func TestBundledReportLinksExposedAreRefused(t *testing.T) {
+	cm, err := confmaptest.LoadConf(filepath.Join("..", "..", "config", "default.yaml"))
+	require.NoError(t, err)
+	raw := cm.ToStringMap()
+	reporter := raw["extensions"].(map[string]any)["audit_reporter"].(map[string]any)
+	reporter["links"].(map[string]any)["server"].(map[string]any)["endpoint"] = "0.0.0.0:8089"
+	err = Check(raw)
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "extensions::audit_reporter::links::server::endpoint (0.0.0.0:8089)")
+	assert.Contains(t, err.Error(), "extensions::audit_reporter::links::keys::demo")
 }

@@ -51,7 +51,7 @@ type Event struct {
 	Author string
 	// Action is one of the Action constants.
 	Action string
-	// Target is the export id or the report run id.
+	// Target is the export id, or ReportTarget for a report period.
 	Target string
 	// Outcome is audit.OutcomeSuccess or audit.OutcomeFailure.
 	Outcome string
@@ -59,6 +59,10 @@ type Event struct {
 	Description string
 	// SourceIP is the client address of an HTTP request; optional.
 	SourceIP string
+	// IDWithoutTime leaves Time out of the event id: the event states a fact about its
+	// target (a report period delivered, or not) that is the same event whenever, and by
+	// whichever collector, it is emitted.
+	IDWithoutTime bool
 }
 
 // Summary returns the event's summary ("Export requested").
@@ -70,8 +74,8 @@ func (e *Event) Summary() string {
 }
 
 // EventID is deterministic: the same action on the same target by the same author at the
-// same time always has the same id, so an event emitted again after a restart is
-// deduplicated downstream (spool, reports).
+// same time (at any time with IDWithoutTime) always has the same id, so an event emitted
+// again after a restart is deduplicated downstream (spool, reports).
 func (e *Event) EventID() string {
 	raw := pcommon.NewValueMap()
 	m := raw.Map()
@@ -80,7 +84,11 @@ func (e *Event) EventID() string {
 	m.PutStr("target", e.Target)
 	m.PutStr("author", e.Author)
 	m.PutStr("outcome", e.Outcome)
-	return audit.HashEventID(SourceName, e.Time.UnixNano(), raw)
+	ts := e.Time.UnixNano()
+	if e.IDWithoutTime {
+		ts = 0
+	}
+	return audit.HashEventID(SourceName, ts, raw)
 }
 
 // NewLogs returns the events as log records, one resource per event (the tenant is a
@@ -132,20 +140,35 @@ func NewLogs(events ...Event) plog.Logs {
 	return ld
 }
 
-// ReportDelivered returns the event the scheduled report exporter emits once per delivered
-// report period: target is the run id, author the collector itself.
-func ReportDelivered(tenant, runID, reportName string, at time.Time, outcome string) Event {
-	description := "Report " + reportName + " delivered (run " + runID + ")"
+// ReportTarget is the target of a report period's delivery event: the report's name and the
+// period's start in UTC, RFC 3339 ("weekly/2026-11-23T00:00:00Z"). A distributed ledger
+// finds a period's delivery by it.
+func ReportTarget(report string, from time.Time) string {
+	return report + "/" + from.UTC().Format(time.RFC3339)
+}
+
+// ReportDelivered returns the event the audit_reporter emits for a report period of a
+// tenant that starts at from: delivered (success) or a failed attempt (failure). Its target
+// is ReportTarget, its author the collector itself, and the run id is in the description.
+// Its id depends on the tenant, the report, the period and the outcome only, so that the
+// same delivery emitted twice (a resend after a restart, two reporters) is one event
+// downstream.
+func ReportDelivered(tenant, report string, from time.Time, runID string, at time.Time, outcome string) Event {
+	description := "Report " + report + " delivered"
 	if outcome == audit.OutcomeFailure {
-		description = "Report " + reportName + " could not be delivered (run " + runID + ")"
+		description = "Report " + report + " could not be delivered"
+	}
+	if runID != "" {
+		description += " (run " + runID + ")"
 	}
 	return Event{
-		Time:        at,
-		Tenant:      tenant,
-		Author:      audit.AuthorSystem,
-		Action:      ActionReportDelivered,
-		Target:      runID,
-		Outcome:     outcome,
-		Description: description,
+		Time:          at,
+		Tenant:        tenant,
+		Author:        audit.AuthorSystem,
+		Action:        ActionReportDelivered,
+		Target:        ReportTarget(report, from),
+		Outcome:       outcome,
+		Description:   description,
+		IDWithoutTime: true,
 	}
 }

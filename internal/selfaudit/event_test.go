@@ -28,7 +28,7 @@ func TestEventIDDeterministic(t *testing.T) {
 func TestNewLogs(t *testing.T) {
 	ev := event("exp1")
 	ev.SourceIP = "203.0.113.7"
-	failed := ReportDelivered("globex", "run-7", "weekly", time.Unix(1_790_000_100, 0), audit.OutcomeFailure)
+	failed := ReportDelivered("globex", "weekly", time.Unix(1_789_430_400, 0), "run-7", time.Unix(1_790_000_100, 0), audit.OutcomeFailure)
 	ld := NewLogs(ev, failed)
 	require.Equal(t, 2, ld.ResourceLogs().Len(), "one resource per event")
 
@@ -64,11 +64,26 @@ func TestNewLogs(t *testing.T) {
 }
 
 func TestReportDelivered(t *testing.T) {
+	from := time.Date(2026, 9, 21, 0, 0, 0, 0, time.FixedZone("IST", 3600))
 	at := time.Unix(1_790_000_000, 0)
-	ev := ReportDelivered("acme", "run-1", "daily", at, audit.OutcomeSuccess)
+	ev := ReportDelivered("acme", "daily", from, "run-1", at, audit.OutcomeSuccess)
 	assert.Equal(t, Event{
 		Time: at, Tenant: "acme", Author: audit.AuthorSystem, Action: ActionReportDelivered,
-		Target: "run-1", Outcome: audit.OutcomeSuccess, Description: "Report daily delivered (run run-1)",
+		Target: "daily/2026-09-20T23:00:00Z", Outcome: audit.OutcomeSuccess, Description: "Report daily delivered (run run-1)",
+		IDWithoutTime: true,
 	}, ev)
 	assert.Equal(t, "Report delivered", ev.Summary())
+	assert.Equal(t, ReportTarget("daily", from), ev.Target)
+
+	// The same delivery, emitted later by another run or another collector, is one event.
+	again := ReportDelivered("acme", "daily", from, "run-2", at.Add(time.Hour), audit.OutcomeSuccess)
+	assert.Equal(t, ev.EventID(), again.EventID())
+	for _, other := range []Event{
+		ReportDelivered("globex", "daily", from, "run-1", at, audit.OutcomeSuccess),
+		ReportDelivered("acme", "weekly", from, "run-1", at, audit.OutcomeSuccess),
+		ReportDelivered("acme", "daily", from.Add(24*time.Hour), "run-1", at, audit.OutcomeSuccess),
+		ReportDelivered("acme", "daily", from, "run-1", at, audit.OutcomeFailure),
+	} {
+		assert.NotEqual(t, ev.EventID(), other.EventID(), "%s %s %s", other.Tenant, other.Target, other.Outcome)
+	}
 }

@@ -46,7 +46,7 @@ func TestEmitBeforeAndAfterStart(t *testing.T) {
 	require.NoError(t, rcv.Start(context.Background(), hub.Host(hubID)))
 	require.Equal(t, 1, sink.LogRecordCount(), "buffered event forwarded on start")
 
-	delivered := selfaudit.ReportDelivered("acme", "run-7", "weekly", at.Add(time.Hour), audit.OutcomeSuccess)
+	delivered := selfaudit.ReportDelivered("acme", "weekly", at.Add(-7*24*time.Hour), "run-7", at.Add(time.Hour), audit.OutcomeSuccess)
 	require.NoError(t, hub.Emit(context.Background(), selfaudit.NewLogs(delivered)))
 	require.NoError(t, rcv.Shutdown(context.Background()))
 	require.NoError(t, rcv.Shutdown(context.Background()), "twice")
@@ -82,7 +82,7 @@ func TestRecordsCarryInternalIdentity(t *testing.T) {
 	require.NoError(t, rcv.Start(context.Background(), hub.Host(hubID)))
 	defer func() { require.NoError(t, rcv.Shutdown(context.Background())) }()
 
-	ev := selfaudit.ReportDelivered("acme", "run-1", "daily", time.Now(), audit.OutcomeSuccess)
+	ev := selfaudit.ReportDelivered("acme", "daily", time.Now().Add(-24*time.Hour), "run-1", time.Now(), audit.OutcomeSuccess)
 	require.NoError(t, hub.Emit(context.Background(), selfaudit.NewLogs(ev)))
 	require.NotNil(t, got)
 	assert.True(t, got.Internal)
@@ -99,7 +99,7 @@ func TestPipelineErrorReturnedToEmitter(t *testing.T) {
 	require.NoError(t, rcv.Start(context.Background(), hub.Host(hubID)))
 	defer func() { require.NoError(t, rcv.Shutdown(context.Background())) }()
 
-	ev := selfaudit.ReportDelivered("acme", "run-1", "daily", time.Now(), audit.OutcomeSuccess)
+	ev := selfaudit.ReportDelivered("acme", "daily", time.Now().Add(-24*time.Hour), "run-1", time.Now(), audit.OutcomeSuccess)
 	require.ErrorIs(t, hub.Emit(context.Background(), selfaudit.NewLogs(ev)), refused)
 }
 

@@ -38,8 +38,8 @@ func TestGenerateLogFileThroughTheDistribution(t *testing.T) {
 `
 	reportCfg := filepath.Join(t.TempDir(), "report.yaml")
 	require.NoError(t, os.WriteFile(reportCfg, []byte(fmt.Sprintf(`
-exporters:
-  audit_report:
+extensions:
+  audit_reporter:
     smtp:
       endpoint: %s
       tls: starttls

@@ -48,6 +48,9 @@ extensions:
     tokens:
       - {name: acme-writer, token: %[5]s, tenants: ["%[7]s"]}
       - {name: globex-writer, token: %[6]s, tenants: ["%[8]s"]}
+  audit_reporter:
+    directory: ./data/reporter
+    source: {spool: {directory: ./data/audit_report}}
 receivers:
   otlp:
     protocols:
@@ -66,9 +69,9 @@ exporters:
     dead_letter: {path: ./data/dead_letter.jsonl}
     sending_queue: {batch: {flush_timeout: 100ms}}
   audit_report:
-    directory: ./data/audit_report
+    reporter: audit_reporter
 service:
-  extensions: [audit_auth]
+  extensions: [audit_auth, audit_reporter]
   telemetry: {metrics: {level: none}}
   pipelines:
     logs:

@@ -48,7 +48,7 @@ func TestAuditEventsThroughNormalizer(t *testing.T) {
 	require.NoError(t, rcv.Start(context.Background(), h))
 	require.Equal(t, 1, sink.LogRecordCount(), "buffered event forwarded on start")
 
-	delivered := selfaudit.ReportDelivered("acme", "run-7", "weekly", at.Add(time.Hour), audit.OutcomeSuccess)
+	delivered := selfaudit.ReportDelivered("acme", "weekly", at.Add(-7*24*time.Hour), "run-7", at.Add(time.Hour), audit.OutcomeSuccess)
 	require.NoError(t, emitter.Emit(context.Background(), selfaudit.NewLogs(delivered)))
 	require.NoError(t, rcv.Shutdown(context.Background()))
 

@@ -22,7 +22,7 @@ func TestHubKeepsUntilAttached(t *testing.T) {
 	attacher, err := selfaudit.FindAttacher(hub.Host(id), id)
 	require.NoError(t, err)
 
-	ev := selfaudit.ReportDelivered("acme", "run-1", "daily", time.Unix(1_790_000_000, 0), audit.OutcomeSuccess)
+	ev := selfaudit.ReportDelivered("acme", "daily", time.Unix(1_789_948_800, 0), "run-1", time.Unix(1_790_000_000, 0), audit.OutcomeSuccess)
 	require.NoError(t, emitter.Emit(context.Background(), selfaudit.NewLogs(ev)))
 	sink := new(consumertest.LogsSink)
 	detach, err := attacher.Attach(sink)

@@ -35,6 +35,46 @@ extensions:
   {{- end }}
   {{- if $reports }}
   audit_events:
+  # The report engine: scheduled reports, download links and the export API, read from the
+  # spool that the audit_report exporter writes.
+  audit_reporter:
+    directory: /var/lib/otelcol-audit/reporter
+    source:
+      spool:
+        directory: /var/lib/otelcol-audit/audit_report
+    audit_events: audit_events
+    {{- with $v.reports.schedules }}
+    reports:
+      {{- toYaml . | nindent 6 }}
+    {{- end }}
+    {{- if $v.reports.smtp.endpoint }}
+    smtp:
+      endpoint: {{ $v.reports.smtp.endpoint | quote }}
+      tls: {{ $v.reports.smtp.tls | quote }}
+      {{- with $v.reports.smtp.username }}
+      username: {{ . | quote }}
+      password: ${env:OTELCOL_AUDIT_SMTP_PASSWORD}
+      {{- end }}
+      {{- with $v.reports.smtp.from }}
+      from: {{ . | quote }}
+      {{- end }}
+    {{- end }}
+    links:
+      server:
+        endpoint: 0.0.0.0:8089
+      public_url: {{ $v.reports.publicURL | quote }}
+      keys:
+        current: ${env:OTELCOL_AUDIT_LINK_KEY}
+      current_key: current
+    {{- if $v.reports.exports.enabled }}
+    exports:
+      auth:
+        authenticator: audit_auth
+      {{- with $v.reports.exports.notifyDomains }}
+      notify_domains:
+        {{- toYaml . | nindent 8 }}
+      {{- end }}
+    {{- end }}
   {{- end }}
 
 receivers:
@@ -110,41 +150,9 @@ exporters:
       max_elapsed_time: 0s
   {{- end }}
   {{- if $reports }}
+  # Stores every normalised event in the spool that audit_reporter opened and reports from.
   audit_report:
-    directory: /var/lib/otelcol-audit/audit_report
-    audit_events: audit_events
-    {{- with $v.reports.schedules }}
-    reports:
-      {{- toYaml . | nindent 6 }}
-    {{- end }}
-    {{- if $v.reports.smtp.endpoint }}
-    smtp:
-      endpoint: {{ $v.reports.smtp.endpoint | quote }}
-      tls: {{ $v.reports.smtp.tls | quote }}
-      {{- with $v.reports.smtp.username }}
-      username: {{ . | quote }}
-      password: ${env:OTELCOL_AUDIT_SMTP_PASSWORD}
-      {{- end }}
-      {{- with $v.reports.smtp.from }}
-      from: {{ . | quote }}
-      {{- end }}
-    {{- end }}
-    links:
-      server:
-        endpoint: 0.0.0.0:8089
-      public_url: {{ $v.reports.publicURL | quote }}
-      keys:
-        current: ${env:OTELCOL_AUDIT_LINK_KEY}
-      current_key: current
-    {{- if $v.reports.exports.enabled }}
-    exports:
-      auth:
-        authenticator: audit_auth
-      {{- with $v.reports.exports.notifyDomains }}
-      notify_domains:
-        {{- toYaml . | nindent 8 }}
-      {{- end }}
-    {{- end }}
+    reporter: audit_reporter
   {{- end }}
 
 service:
@@ -160,6 +168,7 @@ service:
     {{- end }}
     {{- if $reports }}
     - audit_events
+    - audit_reporter
     {{- end }}
   telemetry:
     metrics:

@@ -16,12 +16,13 @@ func Meter(settings component.TelemetrySettings) metric.Meter {
 // TelemetryBuilder provides an interface for components to report telemetry
 // as defined in metadata and user config.
 type TelemetryBuilder struct {
-	meter                    metric.Meter
-	AuditLokiBytesSent       metric.Int64Counter
-	AuditLokiDeadLetter      metric.Int64Counter
-	AuditLokiEntriesSent     metric.Int64Counter
-	AuditLokiLabelOverflow   metric.Int64Counter
-	AuditLokiRequestDuration metric.Float64Histogram
+	meter                      metric.Meter
+	AuditLokiBytesSent         metric.Int64Counter
+	AuditLokiDeadLetter        metric.Int64Counter
+	AuditLokiDeadLetterMarkers metric.Int64Counter
+	AuditLokiEntriesSent       metric.Int64Counter
+	AuditLokiLabelOverflow     metric.Int64Counter
+	AuditLokiRequestDuration   metric.Float64Histogram
 }
 
 // NewTelemetryBuilder provides a struct with methods to update all internal telemetry
@@ -40,6 +41,12 @@ func NewTelemetryBuilder(settings component.TelemetrySettings) (*TelemetryBuilde
 		"otelcol_audit_loki_dead_letter",
 		metric.WithDescription("Entries written to the dead-letter file instead of Loki, by reason. [Alpha]"),
 		metric.WithUnit("{entry}"),
+	)
+	errs = errors.Join(errs, err)
+	builder.AuditLokiDeadLetterMarkers, err = builder.meter.Int64Counter(
+		"otelcol_audit_loki_dead_letter_markers",
+		metric.WithDescription("Dead-letter markers pushed to Loki, failed, or skipped because the entry had no valid tenant or time, by result. [Alpha]"),
+		metric.WithUnit("{marker}"),
 	)
 	errs = errors.Join(errs, err)
 	builder.AuditLokiEntriesSent, err = builder.meter.Int64Counter(

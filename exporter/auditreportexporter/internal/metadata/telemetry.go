@@ -22,13 +22,10 @@ func Tracer(settings component.TelemetrySettings) trace.Tracer {
 // TelemetryBuilder provides an interface for components to report telemetry
 // as defined in metadata and user config.
 type TelemetryBuilder struct {
-	meter                           metric.Meter
-	AuditReportDownloads            metric.Int64Counter
-	AuditReportLastSuccessTimestamp metric.Int64Gauge
-	AuditReportRuns                 metric.Int64Counter
-	AuditReportSpoolDuplicates      metric.Int64Counter
-	AuditReportSpoolEvents          metric.Int64Counter
-	AuditReportSpoolRejected        metric.Int64Counter
+	meter                      metric.Meter
+	AuditReportSpoolDuplicates metric.Int64Counter
+	AuditReportSpoolEvents     metric.Int64Counter
+	AuditReportSpoolRejected   metric.Int64Counter
 }
 
 // Shutdown unregisters all registered callbacks for async instruments (there are none).
@@ -40,24 +37,6 @@ func NewTelemetryBuilder(settings component.TelemetrySettings) (*TelemetryBuilde
 	builder := TelemetryBuilder{}
 	builder.meter = Meter(settings)
 	var err, errs error
-	builder.AuditReportDownloads, err = builder.meter.Int64Counter(
-		"otelcol_audit_report_downloads",
-		metric.WithDescription("Report file download requests, by result (served, denied, gone). [Alpha]"),
-		metric.WithUnit("{request}"),
-	)
-	errs = errors.Join(errs, err)
-	builder.AuditReportLastSuccessTimestamp, err = builder.meter.Int64Gauge(
-		"otelcol_audit_report_last_success_timestamp",
-		metric.WithDescription("Unix time of the last successful delivery of a report. [Alpha]"),
-		metric.WithUnit("s"),
-	)
-	errs = errors.Join(errs, err)
-	builder.AuditReportRuns, err = builder.meter.Int64Counter(
-		"otelcol_audit_report_runs",
-		metric.WithDescription("Report runs (one per report, tenant and period attempt), by report and result (success, failure). [Alpha]"),
-		metric.WithUnit("{run}"),
-	)
-	errs = errors.Join(errs, err)
 	builder.AuditReportSpoolDuplicates, err = builder.meter.Int64Counter(
 		"otelcol_audit_report_spool_duplicates",
 		metric.WithDescription("Events not stored because their audit.event_id was already in the spool. [Alpha]"),
