@@ -5,6 +5,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"sort"
 	"strings"
 	"testing"
 
@@ -99,6 +100,13 @@ func TestHelmChart(t *testing.T) {
 			}
 			assert.Empty(t, byKind["Secret"], "secrets come from existing Secrets, never from values")
 
+			configs := map[string]manifest{}
+			for _, cm := range byKind["ConfigMap"] {
+				var cfg manifest
+				require.NoError(t, yaml.Unmarshal([]byte(str(cm, "data", "config.yaml")), &cfg), nameOf(cm))
+				configs[nameOf(cm)] = cfg
+			}
+
 			t.Run("collector configs validate", func(t *testing.T) {
 				collector := collectorBinary(t)
 				require.NotEmpty(t, byKind["ConfigMap"])
@@ -137,8 +145,12 @@ func TestHelmChart(t *testing.T) {
 				require.NotNil(t, gateway, "gateway workload")
 				require.NotNil(t, reporter, "reporter workload")
 				assert.Equal(t, "StatefulSet", kindOf(reporter))
-				assert.EqualValues(t, 1, dig(reporter, "spec", "replicas"), "one reporter owns the spool")
-				assert.NotEmpty(t, list(reporter, "spec", "volumeClaimTemplates"), "reporter keeps its spool on a PVC")
+				assert.EqualValues(t, 1, dig(reporter, "spec", "replicas"), "one reporter")
+				assert.NotEmpty(t, list(reporter, "spec", "volumeClaimTemplates"), "reporter keeps its directory and queue on a PVC")
+				checkFleetConfigs(t, chartValues(t, values), configs["audit-otelcol-audit-gateway"], configs["audit-otelcol-audit-reporter"])
+				assert.Empty(t, containerPorts(reporter, 4317, 4318, 8088), "the reporter receives no events")
+				assert.NotEmpty(t, containerPorts(reporter, 8089), "export API and download links")
+				assert.Empty(t, containerPorts(gateway, 8089))
 				if name == "gateway-pvc" {
 					assert.Equal(t, "StatefulSet", kindOf(gateway), "a queue PVC per replica")
 					assert.NotEmpty(t, list(gateway, "spec", "volumeClaimTemplates"))
@@ -157,6 +169,10 @@ func TestHelmChart(t *testing.T) {
 				assert.EqualValues(t, 1, dig(workloads[0], "spec", "replicas"))
 				assert.NotEmpty(t, list(workloads[0], "spec", "volumeClaimTemplates"))
 				assert.Empty(t, byKind["HorizontalPodAutoscaler"])
+				single := configs["audit-otelcol-audit-single"]
+				require.NotNil(t, single)
+				assert.NotNil(t, dig(single, "extensions", "audit_reporter", "source", "spool"), "one process reports from its spool")
+				assert.ElementsMatch(t, []any{"audit_loki", "audit_report"}, list(single, "service", "pipelines", "logs", "exporters"))
 			}
 
 			for _, rule := range byKind["PrometheusRule"] {
@@ -172,6 +188,96 @@ func TestHelmChart(t *testing.T) {
 			}
 		})
 	}
+}
+
+// checkFleetConfigs checks the topology of docs/scaling.md: gateways push to Loki only and
+// keep no report state; the reporter reads Loki and pushes only its own audit events.
+func checkFleetConfigs(t *testing.T, values manifest, gateway, reporter manifest) {
+	t.Helper()
+	require.NotNil(t, gateway, "gateway config")
+	require.NotNil(t, reporter, "reporter config")
+
+	assert.Equal(t, []string{"audit_loki"}, keys(dig(gateway, "exporters")), "gateways push to Loki only")
+	assert.Nil(t, dig(gateway, "extensions", "audit_reporter"), "gateways keep no report state")
+	assert.Equal(t, []string{"logs"}, keys(dig(gateway, "service", "pipelines")))
+
+	assert.Equal(t, []string{"audit_events"}, keys(dig(reporter, "receivers")), "the reporter receives only its own audit events")
+	assert.Equal(t, []string{"audit_loki"}, keys(dig(reporter, "exporters")))
+	source := dig(reporter, "extensions", "audit_reporter", "source")
+	assert.Equal(t, []string{"loki"}, keys(source), "the reporter reads Loki")
+	endpoint := str(values, "reporter", "loki", "endpoint")
+	if endpoint == "" {
+		endpoint = str(values, "loki", "endpoint")
+	}
+	require.NotEmpty(t, endpoint)
+	assert.Equal(t, endpoint, str(source, "loki", "endpoint"))
+	assert.Equal(t, str(values, "reporter", "loki", "settleDelay"), str(source, "loki", "settle_delay"))
+	assert.EqualValues(t, dig(values, "reporter", "loki", "pageSize"), dig(source, "loki", "page_size"))
+	if r := str(values, "reporter", "loki", "retention"); r != "" {
+		assert.Equal(t, r, str(source, "loki", "retention"))
+	}
+	if str(values, "secrets", "lokiTokenKey") != "" {
+		assert.Equal(t, "bearertokenauth/loki", str(source, "loki", "auth", "authenticator"), "queries carry the Loki token")
+		assert.Equal(t, "bearertokenauth/loki", str(gateway, "exporters", "audit_loki", "auth", "authenticator"))
+	}
+}
+
+// chartValues is the chart's values.yaml with the given --values files merged over it.
+func chartValues(t *testing.T, args []string) manifest {
+	t.Helper()
+	files := []string{repoPath(chartDir + "/values.yaml")}
+	for i := 0; i+1 < len(args); i += 2 {
+		if args[i] == "--values" {
+			files = append(files, args[i+1])
+		}
+	}
+	merged := manifest{}
+	for _, f := range files {
+		data, err := os.ReadFile(f)
+		require.NoError(t, err)
+		var m manifest
+		require.NoError(t, yaml.Unmarshal(data, &m), f)
+		mergeValues(merged, m)
+	}
+	return merged
+}
+
+// mergeValues merges src into dst as Helm does: maps key by key, anything else replaced.
+func mergeValues(dst, src manifest) {
+	for k, v := range src {
+		if sm, ok := v.(manifest); ok {
+			if dm, ok := dst[k].(manifest); ok {
+				mergeValues(dm, sm)
+				continue
+			}
+		}
+		dst[k] = v
+	}
+}
+
+func keys(v any) []string {
+	m, _ := v.(map[string]any)
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
+}
+
+// containerPorts returns the workload's container ports among the given numbers.
+func containerPorts(w manifest, numbers ...int) []int {
+	var found []int
+	for _, c := range list(w, "spec", "template", "spec", "containers") {
+		for _, p := range list(c, "ports") {
+			for _, n := range numbers {
+				if dig(p, "containerPort") == n {
+					found = append(found, n)
+				}
+			}
+		}
+	}
+	return found
 }
 
 // checkWorkload checks what every collector pod must have: non-root, a read-only root

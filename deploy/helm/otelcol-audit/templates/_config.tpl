@@ -1,6 +1,9 @@
 {{/*
-Collector configuration of one role: gateway, reporter or single.
-Pass (dict "ctx" $ "role" "gateway"). Secrets are ${env:...} references to the Secret.
+Collector configuration of one role. Pass (dict "ctx" $ "role" "gateway").
+  gateway:  receivers -> audit_normalizer -> audit_loki; no report state.
+  reporter: audit_reporter reading Loki (source: loki); its own audit events -> audit_loki.
+  single:   both in one process, reports read from the spool that audit_report fills.
+Secrets are ${env:...} references to the Secret.
 */}}
 {{- define "otelcol-audit.config" -}}
 {{- $v := .ctx.Values -}}
@@ -22,26 +25,38 @@ extensions:
     {{- if $v.secrets.tokensFileKey }}
     tokens_file: /etc/otelcol-audit/secrets/tokens.yaml
     {{- end }}
+    {{- if $ingest }}
     admission:
       max_in_flight_bytes: 33554432
-  {{- if eq $role "gateway" }}
-  # The gateways forward to the reporter with the operator token.
-  bearertokenauth/reporter:
-    token: ${env:OTELCOL_AUDIT_TOKEN}
-  {{- end }}
+    {{- end }}
   {{- if $v.secrets.lokiTokenKey }}
   bearertokenauth/loki:
     token: ${env:OTELCOL_AUDIT_LOKI_TOKEN}
   {{- end }}
   {{- if $reports }}
   audit_events:
-  # The report engine: scheduled reports, download links and the export API, read from the
-  # spool that the audit_report exporter writes.
+  # The report engine: scheduled reports, download links and the export API.
   audit_reporter:
     directory: /var/lib/otelcol-audit/reporter
     source:
+      {{- if eq $role "reporter" }}
+      # Every event is read back from Loki, where the gateways push. The delivery ledger is in
+      # Loki too (the "Report delivered" events below), so a lost volume sends nothing twice.
+      loki:
+        endpoint: {{ $v.reporter.loki.endpoint | default $v.loki.endpoint | quote }}
+        {{- if $v.secrets.lokiTokenKey }}
+        auth: {authenticator: bearertokenauth/loki}
+        {{- end }}
+        settle_delay: {{ $v.reporter.loki.settleDelay | quote }}
+        page_size: {{ $v.reporter.loki.pageSize | int }}
+        {{- with $v.reporter.loki.retention }}
+        retention: {{ . | quote }}
+        {{- end }}
+      {{- else }}
+      # The spool that the audit_report exporter below fills.
       spool:
         directory: /var/lib/otelcol-audit/audit_report
+      {{- end }}
     audit_events: audit_events
     {{- with $v.reports.schedules }}
     reports:
@@ -78,21 +93,19 @@ extensions:
   {{- end }}
 
 receivers:
+  {{- if $ingest }}
   otlp:
     protocols:
-      {{- if $ingest }}
       grpc:
         endpoint: 0.0.0.0:4317
         auth: {authenticator: audit_auth}
         max_recv_msg_size_mib: 4
         max_concurrent_streams: 16
-      {{- end }}
       http:
         endpoint: 0.0.0.0:4318
         auth: {authenticator: audit_auth}
         middlewares: [{id: audit_auth}]
         max_request_body_size: 4194304
-  {{- if $ingest }}
   # Events belong to the authenticating token's default tenant.
   audit_webhook:
     server:
@@ -131,25 +144,18 @@ exporters:
       sizer: bytes
       queue_size: {{ $v.loki.queueBytes | int64 }}
       batch:
+        {{- if $ingest }}
         flush_timeout: 1s
         sizer: bytes
         min_size: 4194304
         max_size: 8388608
+        {{- else }}
+        # A few events a period: each delivery event reaches Loki, the shared ledger, promptly.
+        flush_timeout: 200ms
+        {{- end }}
     retry_on_failure:
       max_elapsed_time: 0s
-  {{- if eq $role "gateway" }}
-  # Every normalised event also goes to the reporter's spool, through a persistent queue.
-  otlp_http/reporter:
-    endpoint: {{ include "otelcol-audit.reporterEndpoint" .ctx }}
-    auth: {authenticator: bearertokenauth/reporter}
-    sending_queue:
-      storage: file_storage/queue
-      sizer: bytes
-      queue_size: {{ $v.loki.queueBytes | int64 }}
-    retry_on_failure:
-      max_elapsed_time: 0s
-  {{- end }}
-  {{- if $reports }}
+  {{- if eq $role "single" }}
   # Stores every normalised event in the spool that audit_reporter opened and reports from.
   audit_report:
     reporter: audit_reporter
@@ -160,9 +166,6 @@ service:
     - health_check
     - audit_auth
     - file_storage/queue
-    {{- if eq $role "gateway" }}
-    - bearertokenauth/reporter
-    {{- end }}
     {{- if $v.secrets.lokiTokenKey }}
     - bearertokenauth/loki
     {{- end }}
@@ -181,27 +184,19 @@ service:
                 without_type_suffix: false
                 without_units: false
   pipelines:
-    {{- if eq $role "gateway" }}
     logs:
+      {{- if eq $role "gateway" }}
       receivers: [otlp, audit_webhook]
       processors: [memory_limiter, audit_normalizer]
-      exporters: [audit_loki, otlp_http/reporter]
-    {{- else if eq $role "single" }}
-    logs:
+      exporters: [audit_loki]
+      {{- else if eq $role "single" }}
       receivers: [otlp, audit_webhook, audit_events]
       processors: [memory_limiter, audit_normalizer]
       exporters: [audit_loki, audit_report]
-    {{- else }}
-    # Events from the gateways are normalised already: normalising them again would count
-    # them twice in the audit metrics.
-    logs/forwarded:
-      receivers: [otlp]
-      processors: [memory_limiter]
-      exporters: [audit_report]
-    # The reporter's own audit-of-audit events (report deliveries, exports).
-    logs/audit_events:
+      {{- else }}
+      # The reporter's own audit-of-audit events (report deliveries, exports).
       receivers: [audit_events]
       processors: [memory_limiter, audit_normalizer]
-      exporters: [audit_loki, audit_report]
-    {{- end }}
+      exporters: [audit_loki]
+      {{- end }}
 {{- end }}

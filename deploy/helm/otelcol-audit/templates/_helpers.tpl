@@ -50,11 +50,6 @@ app.kubernetes.io/managed-by: {{ .ctx.Release.Service }}
 {{ .Values.image.repository }}:{{ .Values.image.tag | default .Chart.AppVersion }}
 {{- end }}
 
-{{/* The reporter's in-cluster OTLP/HTTP address, which the gateways forward to. */}}
-{{- define "otelcol-audit.reporterEndpoint" -}}
-http://{{ include "otelcol-audit.fullname" . }}-reporter:4318
-{{- end }}
-
 {{- define "otelcol-audit.validate" -}}
 {{- if not (has .Values.mode (list "gateway" "single")) }}
 {{- fail (printf "mode: must be gateway or single, got %q" .Values.mode) }}

@@ -24,7 +24,7 @@ spec:
   {{- end }}
   securityContext:
     {{- toYaml $v.podSecurityContext | nindent 4 }}
-  # Lets the persistent queue and the spool flush and close on shutdown.
+  # Lets the persistent queue, the spool and the ledger flush and close on shutdown.
   terminationGracePeriodSeconds: 60
   containers:
     - name: otelcol-audit
@@ -36,9 +36,7 @@ spec:
       ports:
         {{- if ne .role "reporter" }}
         - {name: otlp-grpc, containerPort: 4317, protocol: TCP}
-        {{- end }}
         - {name: otlp-http, containerPort: 4318, protocol: TCP}
-        {{- if ne .role "reporter" }}
         - {name: webhooks, containerPort: 8088, protocol: TCP}
         {{- end }}
         {{- if ne .role "gateway" }}
