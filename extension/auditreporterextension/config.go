@@ -34,6 +34,8 @@ const (
 	DefaultFileRetention        = 14 * 24 * time.Hour
 	DefaultSpoolRetention       = 45 * 24 * time.Hour
 	DefaultMaxCatchUp           = 3
+	DefaultClaimWait            = 10 * time.Second
+	DefaultClaimTTL             = 15 * time.Minute
 	DefaultSubject              = `Audit log {{.Report}} for {{.Tenant}}: {{.From.Format "2006-01-02 15:04"}} to {{.To.Format "2006-01-02 15:04 MST"}}`
 )
 
@@ -67,6 +69,18 @@ type Config struct {
 	// MaxCatchUp is how many missed periods per report and tenant are delivered after a
 	// downtime; older ones are skipped. Default 3.
 	MaxCatchUp int `mapstructure:"max_catch_up"`
+
+	// ClaimWait is how long, with a source that keeps claims (loki), the reporter waits after
+	// claiming a period before it looks at the claims: longer than its own events take to be
+	// queryable (the audit_loki batch flush_timeout plus one push). Zero does not wait, which
+	// is safe only where the events are queryable at once. Default 10s.
+	ClaimWait time.Duration `mapstructure:"claim_wait"`
+
+	// ClaimTTL is how long a claim counts: a reporter that claimed a period and died without
+	// delivering it holds the period this long. It must exceed claim_wait and the longest
+	// render and send, or a second reporter may claim the period while the first one is still
+	// sending it. Default 15m.
+	ClaimTTL time.Duration `mapstructure:"claim_ttl"`
 
 	// Exports enables the on-demand export API ("Generate log file") under /api/v1/exports on
 	// links.server, reading the same source. See docs/openapi/exports.yaml.
@@ -199,6 +213,12 @@ func (cfg *Config) Validate() error {
 	}
 	if cfg.MaxCatchUp < 0 {
 		return errors.New("max_catch_up: must not be negative")
+	}
+	if cfg.ClaimWait < 0 {
+		return errors.New("claim_wait: must not be negative")
+	}
+	if cfg.ClaimTTL <= cfg.ClaimWait {
+		return fmt.Errorf("claim_ttl: %s must be longer than claim_wait %s, or a claim expires before it is looked at", cfg.ClaimTTL, cfg.ClaimWait)
 	}
 	if cfg.Exports.HasValue() {
 		if !cfg.Links.Server.HasValue() {

@@ -81,6 +81,13 @@ func TestLoadLokiSource(t *testing.T) {
 	assert.Equal(t, 5*time.Minute, loki.SettleDelay)
 	assert.Equal(t, 30*24*time.Hour, loki.Retention)
 	assert.Equal(t, reportsource.DefaultPageSize, loki.PageSize, "defaults apply to the keys not set")
+	assert.Equal(t, 3*time.Second, cfg.ClaimWait)
+	assert.Equal(t, 30*time.Minute, cfg.ClaimTTL)
+
+	cfg, err = testharness.LoadConfig[*Config](t, NewFactory(), "testdata/config.yaml", component.NewID(metadata.Type))
+	require.NoError(t, err)
+	assert.Equal(t, DefaultClaimWait, cfg.ClaimWait)
+	assert.Equal(t, DefaultClaimTTL, cfg.ClaimTTL)
 }
 
 func TestConfigTypoNamesTheKey(t *testing.T) {
@@ -110,6 +117,8 @@ func TestInvalidConfigs(t *testing.T) {
 		"negative_retention":           "source::spool: retention: must not be negative",
 		"unknown_source":               "kafka",
 		"exports_without_server":       "exports: requires links::server",
+		"negative_claim_wait":          "claim_wait: must not be negative",
+		"claim_ttl_not_above_wait":     "claim_ttl: 1m0s must be longer than claim_wait 1m0s",
 		"exports_exposed_without_auth": "exports::auth: the export API has no credentials while links::server::endpoint \"0.0.0.0:8443\" listens beyond loopback",
 	} {
 		t.Run(name, func(t *testing.T) {

@@ -28,6 +28,8 @@ func createDefaultConfig() component.Config {
 			Loki:  configoptional.Default(reportsource.NewDefaultLokiConfig()),
 		},
 		MaxCatchUp:     DefaultMaxCatchUp,
+		ClaimWait:      DefaultClaimWait,
+		ClaimTTL:       DefaultClaimTTL,
 		RetryOnFailure: configretry.NewDefaultBackOffConfig(),
 		// Without the section nothing listens.
 		Links: LinksConfig{Server: configoptional.Default(confighttp.NewDefaultServerConfig())},

@@ -244,3 +244,32 @@ func TestDependencies(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, []component.ID{events, linksAuth, apiAuth}, e.Dependencies())
 }
+
+// TestLostVolumeCatchesUpFromTheSourceLedger: a reporter whose directory is empty finds the
+// report's history in the source's ledger and delivers the newest periods not yet delivered,
+// while a report with no history starts from now.
+func TestLostVolumeCatchesUpFromTheSourceLedger(t *testing.T) {
+	for _, history := range []bool{true, false} {
+		clock := &fakeClock{t: time.Date(2026, 1, 1, 12, 0, 0, 0, time.UTC)}
+		sender := &fakeSender{}
+		h := startHarness(t, utcDaily(t), clock, sender)
+		src := withFleetSource(h, &fleetSource{})
+		require.NoError(t, h.exp.ledger.Delete(nsFirstSeen, "daily")) // as on a fresh volume
+		if history {
+			src.delivered["acme daily/2026-01-01T00:00:00Z"] = true
+		}
+
+		h.runAt(time.Date(2026, 1, 4, 0, 30, 0, 0, time.UTC))
+		if !history {
+			assert.Empty(t, sender.messages(), "a new report starts now")
+			h.runAt(time.Date(2026, 1, 5, 0, 30, 0, 0, time.UTC))
+			require.Len(t, sender.messages(), 1, "its first period after now")
+			continue
+		}
+		msgs := sender.messages()
+		require.Len(t, msgs, 2, "Jan 2 and Jan 3; Jan 1 was delivered before the volume was lost")
+		rec, err := h.exp.loadRun(runKey("daily", "acme", time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)))
+		require.NoError(t, err)
+		assert.True(t, rec.DeliveredElsewhere)
+	}
+}

@@ -74,6 +74,9 @@ type reporter struct {
 	// serverAddr is where the download server listens (tests use it with port 0).
 	serverAddr net.Addr
 	baseDir    string
+	// instanceID names this reporter in its claims on report periods; it is kept in
+	// <directory>/instance_id across restarts.
+	instanceID string
 
 	// runMu serialises scheduler passes: the loop and tests may both drive one.
 	runMu sync.Mutex
@@ -166,6 +169,9 @@ func (e *reporter) Start(ctx context.Context, host component.Host) error {
 		}
 	}
 	var err error
+	if e.instanceID, err = loadInstanceID(filepath.Join(e.baseDir, instanceIDFile)); err != nil {
+		return err
+	}
 	if e.ledger, err = openLedger(filepath.Join(e.baseDir, ledgerFile)); err != nil {
 		return err
 	}
@@ -194,6 +200,9 @@ func (e *reporter) Start(ctx context.Context, host component.Host) error {
 			return fmt.Errorf("audit_events: %w", err)
 		}
 	}
+	if _, ok := e.source.(reportsource.Claims); ok && e.emitter == nil {
+		e.logger.Warn("the source can hold deliveries and claims, but audit_events is not set: they are not recorded, so another reporter may send the same periods")
+	}
 	if e.cfg.Links.Server.HasValue() {
 		e.signer, err = signedlink.NewSigner(e.cfg.Links.Keys, e.cfg.Links.CurrentKey, e.now)
 		if err != nil {
@@ -204,9 +213,14 @@ func (e *reporter) Start(ctx context.Context, host component.Host) error {
 		}
 	}
 	firstSeen := e.now()
+	_, ledgerInSource := e.source.(reportsource.Deliveries)
 	for _, r := range e.reports {
-		if err := e.markFirstSeen(r.name, firstSeen); err != nil {
-			return err
+		// With a ledger in the source, a report this directory has not seen may be one a lost
+		// volume forgot: the first pass asks the source (recoverFirstSeen).
+		if !ledgerInSource {
+			if err := e.markFirstSeen(r.name, firstSeen); err != nil {
+				return err
+			}
 		}
 		// Pre-create the series, so that dashboards and alerts see zero rather than nothing.
 		for _, result := range []string{resultSuccess, resultFailure} {
@@ -223,7 +237,7 @@ func (e *reporter) Start(ctx context.Context, host component.Host) error {
 			e.loop(loopCtx)
 		}()
 	}
-	e.logger.Info("audit reporter started", zap.Int("reports", len(e.reports)), zap.String("directory", e.baseDir))
+	e.logger.Info("audit reporter started", zap.Int("reports", len(e.reports)), zap.String("directory", e.baseDir), zap.String("instance", e.instanceID))
 	return nil
 }
 

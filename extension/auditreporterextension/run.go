@@ -127,6 +127,50 @@ func (e *reporter) markFirstSeen(name string, now time.Time) error {
 	return e.ledger.Put(nsFirstSeen, name, []byte(now.UTC().Format(time.RFC3339Nano)))
 }
 
+// recoverFirstSeen returns when the report was first configured. A report the local ledger
+// has not seen, with a source that holds the delivery ledger (Loki), is either new or one whose
+// reporter lost its volume: if any of its newest max_catch_up periods was delivered, it existed
+// before, and every period since then counts (the ledger in the source skips those delivered);
+// otherwise it is new and starts now. ok is false while the source cannot answer: the report
+// waits for the next pass rather than skip or resend a period.
+func (e *reporter) recoverFirstSeen(ctx context.Context, r *report, now time.Time, maxCatchUp int) (time.Time, bool) {
+	v, err := e.ledger.Get(nsFirstSeen, r.name)
+	if err == nil && v != nil {
+		return e.firstSeen(r.name), true
+	}
+	d, isLedger := e.source.(reportsource.Deliveries)
+	if !isLedger {
+		return e.firstSeen(r.name), true
+	}
+	first := now
+	fires := r.sched.DueFires(time.Time{}, e.settled(now), maxCatchUp)
+search:
+	for _, fire := range fires {
+		from, to := r.sched.Window(fire)
+		for _, tenant := range r.tenants {
+			delivered, err := d.Delivered(ctx, tenant, selfaudit.ReportTarget(r.name, from), to)
+			if err != nil {
+				e.logger.Warn("report history not readable from the source; retried on the next pass",
+					zap.String("report", r.name), zap.Error(err))
+				return time.Time{}, false
+			}
+			if delivered {
+				first = time.Time{}
+				break search
+			}
+		}
+	}
+	if err := e.ledger.Put(nsFirstSeen, r.name, []byte(first.UTC().Format(time.RFC3339Nano))); err != nil {
+		e.logger.Warn("ledger write failed", zap.String("report", r.name), zap.Error(err))
+		return time.Time{}, false
+	}
+	if first.IsZero() {
+		e.logger.Info("report history found in the source: catching up the periods not delivered",
+			zap.String("report", r.name), zap.Int("max_catch_up", maxCatchUp))
+	}
+	return first, true
+}
+
 func (e *reporter) firstSeen(name string) time.Time {
 	v, err := e.ledger.Get(nsFirstSeen, name)
 	if err == nil && v != nil {
@@ -178,7 +222,11 @@ func (e *reporter) runDue(ctx context.Context, now time.Time) {
 	defer e.runMu.Unlock()
 	maxCatchUp := orDefault(e.cfg.MaxCatchUp, DefaultMaxCatchUp)
 	for _, r := range e.reports {
-		fires := r.sched.DueFires(e.firstSeen(r.name), e.settled(now), maxCatchUp)
+		first, ok := e.recoverFirstSeen(ctx, r, now, maxCatchUp)
+		if !ok {
+			continue
+		}
+		fires := r.sched.DueFires(first, e.settled(now), maxCatchUp)
 		// A tenant whose period failed waits for it: sending a later period first would
 		// order its manifest chain against the periods.
 		failed := map[string]bool{}
@@ -190,7 +238,13 @@ func (e *reporter) runDue(ctx context.Context, now time.Time) {
 				if failed[tenant] {
 					continue
 				}
-				if runID, err := e.deliver(ctx, r, tenant, fire); err != nil {
+				runID, err := e.deliver(ctx, r, tenant, fire)
+				switch {
+				case errors.Is(err, errNotClaimed):
+					// Left to another reporter on this pass; the tenant's later periods wait
+					// too, so that the two reporters do not interleave its periods.
+					failed[tenant] = true
+				case err != nil:
 					failed[tenant] = true
 					e.telemetry.AuditReportRuns.Add(ctx, 1, runAttrs(r.name, resultFailure))
 					from, _ := r.sched.Window(fire)
@@ -205,7 +259,8 @@ func (e *reporter) runDue(ctx context.Context, now time.Time) {
 
 // deliver renders (unless already rendered) and sends one period of one tenant, recording
 // each step in the ledger, and returns the run id. A period already sent, by this reporter
-// or, as the source's distributed ledger tells, by another, is a no-op.
+// or, as the source's distributed ledger tells, by another, is a no-op. With a source that
+// keeps claims, the period is claimed first; errNotClaimed means another reporter holds it.
 func (e *reporter) deliver(ctx context.Context, r *report, tenant string, fire time.Time) (string, error) {
 	from, to := r.sched.Window(fire)
 	key := runKey(r.name, tenant, from)
@@ -220,6 +275,9 @@ func (e *reporter) deliver(ctx context.Context, r *report, tenant string, fire t
 		rec = &runRecord{State: statePending, ID: reportengine.NewID(), Report: r.name, Tenant: tenant, From: from, To: to}
 	}
 	if done, err := e.deliveredElsewhere(ctx, key, rec); done || err != nil {
+		return rec.ID, err
+	}
+	if err := e.claim(ctx, rec); err != nil {
 		return rec.ID, err
 	}
 	if rec.State != stateRendered || !e.filesPresent(rec) {

@@ -136,7 +136,7 @@ func (l *Loki) QueryRange(t testing.TB, tenant, query string, start, end time.Ti
 		Data struct {
 			ResultType string `json:"resultType"`
 			Result     []struct {
-				Stream map[string]string `json:"stream"`
+				Stream map[string]string   `json:"stream"`
 				Values [][]json.RawMessage `json:"values"`
 			} `json:"result"`
 		} `json:"data"`

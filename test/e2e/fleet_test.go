@@ -71,7 +71,8 @@ type fleetEvent struct {
 // TestFleetReportsFromLoki runs the fleet topology of docs/scaling.md on loopback: three
 // gateways and one reporter, a real Loki and a real Mailpit. A load spread over the gateways
 // runs across several one-minute report periods; one gateway is killed with SIGKILL and
-// restarted mid-run, and the reporter is killed once while a period is due. Every period's
+// restarted mid-run, and the reporter is killed once while a period is due. A second reporter,
+// started by mistake with its own volume, runs the same schedule throughout. Every period's
 // email must hold every acknowledged event of its tenant exactly once, there is exactly one
 // email per report, tenant and period, and an on-demand export gives the same rows.
 func TestFleetReportsFromLoki(t *testing.T) {
@@ -111,14 +112,19 @@ exporters:
 		gatewayURLs = append(gatewayURLs, "http://"+addr+"/v1/logs")
 	}
 
-	linksAddr := fmt.Sprintf("127.0.0.1:%d", testharness.FreePort(t))
-	reporterOverlay, _ := fleetOverlay(t, loki.URL, fmt.Sprintf(`
+	// Two reporters: the one of the topology, and a second one started by mistake, with its
+	// own volume. Neither may send a period the other sent.
+	startReporter := func() (*Collector, string) {
+		linksAddr := fmt.Sprintf("127.0.0.1:%d", testharness.FreePort(t))
+		overlay, _ := fleetOverlay(t, loki.URL, fmt.Sprintf(`
 extensions:
   audit_reporter:
     source:
       loki:
         endpoint: LOKI_URL
         settle_delay: 5s
+    # The reporters' own events reach Loki within the 200ms flush plus a push.
+    claim_wait: 3s
     reports:
       - name: minutely
         schedule: "* * * * *"
@@ -142,7 +148,10 @@ exporters:
   audit_loki:
     endpoint: LOKI_URL
 `, mp.SMTPAddr, linksAddr, linksAddr))
-	reporter := StartCollector(t, "{}", linksAddr, append([]string{reporterCfg}, reporterOverlay...)...)
+		return StartCollector(t, "{}", linksAddr, append([]string{reporterCfg}, overlay...)...), linksAddr
+	}
+	reporter, linksAddr := startReporter()
+	startReporter()
 
 	// The load: batches of 50 events, round-robin over the gateways; a batch that is not
 	// acknowledged is sent again, unchanged, to the next gateway (at-least-once, as an OTLP
@@ -312,8 +321,19 @@ load:
 		rowsTotal += len(rows)
 	}
 	assert.Zero(t, duplicates, "rows reported twice")
-	t.Logf("fleet: %d events acknowledged, %d rows in %d reports (%d of them the reporter's own audit events), %d duplicates, %d emails",
-		len(acked), rowsTotal, len(want), selfAudit, duplicates, len(msgs))
+
+	// Both reporters competed for the periods: each claimed in Loki.
+	claimants := map[string]bool{}
+	for _, tenant := range fleetTenants {
+		for _, st := range loki.QueryRange(t, tenant, `{service_name="otelcol-audit"} | summary="Report claimed"`, start.Add(-time.Minute), time.Now(), 1000) {
+			for _, e := range st.Entries {
+				claimants[e.Metadata["author"]] = true
+			}
+		}
+	}
+	assert.GreaterOrEqual(t, len(claimants), 2, "both reporters claimed periods: %v", claimants)
+	t.Logf("fleet: %d events acknowledged, %d rows in %d reports (%d of them the reporters' own audit events), %d duplicates, %d emails, %d reporters claiming",
+		len(acked), rowsTotal, len(want), selfAudit, duplicates, len(msgs), len(claimants))
 
 	// An on-demand export of one full period gives the same rows as its report.
 	full := "acme/" + fullFrom.Format("20060102T150405Z")

@@ -205,6 +205,52 @@ func TestLoki(t *testing.T) {
 		assert.Len(t, scanAll(t, src, "deliveries", at.Add(-time.Minute), at.Add(time.Minute)), 3)
 	})
 
+	// Claims are read back with their reporter and time, in time order, per tenant and target.
+	t.Run("Claims", func(t *testing.T) {
+		at := time.Now().Add(-30 * time.Minute).Truncate(time.Second).Add(123456789)
+		day := at.Add(-24 * time.Hour).Truncate(24 * time.Hour)
+		odd := `daily "quoted" \ report`
+		ahead := time.Now().Add(2 * time.Minute) // a reporter's clock ahead of Loki's
+		push(t, loki, selfaudit.NewLogs(
+			selfaudit.ReportClaimed("claims", odd, day, "aaaa", at),
+			selfaudit.ReportClaimed("claims", odd, day, "bbbb", at.Add(time.Second)),
+			selfaudit.ReportClaimed("claims", odd, day, "aaaa", at.Add(2*time.Second)),
+			selfaudit.ReportClaimed("claims", odd, day, "cccc", ahead),
+			selfaudit.ReportClaimed("claims", "weekly", day, "dddd", at),
+			selfaudit.ReportClaimed("claims-other", odd, day, "eeee", at),
+			selfaudit.ReportDelivered("claims", odd, day, "run-1", at.Add(3*time.Second), audit.OutcomeSuccess),
+		))
+		src := newLokiSource(t, loki, func(c *reportsource.LokiConfig) { c.PageSize = 2 })
+		c, ok := src.(reportsource.Claims)
+		require.True(t, ok)
+		target := selfaudit.ReportTarget(odd, day)
+
+		got, err := c.Claims(context.Background(), "claims", target, at.Add(-time.Hour))
+		require.NoError(t, err)
+		want := []reportsource.Claim{
+			{Instance: "aaaa", At: at}, {Instance: "bbbb", At: at.Add(time.Second)},
+			{Instance: "aaaa", At: at.Add(2 * time.Second)}, {Instance: "cccc", At: ahead},
+		}
+		require.Len(t, got, len(want))
+		for i := range want {
+			assert.Equal(t, want[i].Instance, got[i].Instance, "claim %d", i)
+			assert.Equal(t, want[i].At.UnixNano(), got[i].At.UnixNano(), "claim %d is timed to the nanosecond", i)
+		}
+
+		got, err = c.Claims(context.Background(), "claims", target, at.Add(time.Second))
+		require.NoError(t, err)
+		require.Len(t, got, 3, "since bounds the claims")
+		assert.Equal(t, "bbbb", got[0].Instance)
+
+		got, err = c.Claims(context.Background(), "claims", selfaudit.ReportTarget(odd, day.Add(24*time.Hour)), at.Add(-time.Hour))
+		require.NoError(t, err)
+		assert.Empty(t, got, "another period")
+		got, err = c.Claims(context.Background(), "claims-other", target, at.Add(-1000*time.Hour))
+		require.NoError(t, err)
+		require.Len(t, got, 1, "tenants stay apart; a search longer than 720h is split")
+		assert.Equal(t, "eeee", got[0].Instance)
+	})
+
 	// Markers count by the time of the event they stand for, per tenant, and are not events.
 	t.Run("DeadLettered", func(t *testing.T) {
 		now := time.Now()
