@@ -78,7 +78,21 @@ const (
 // NormalizeOutcome maps the many spellings sources use to the three model values.
 // Unknown spellings map to OutcomeUnknown, never to success.
 func NormalizeOutcome(v string) string {
-	switch toLowerASCII(v) {
+	// Lowercased on the stack: every spelling below is shorter than the buffer, so a longer
+	// value is unknown without a look.
+	var buf [maxOutcomeSpelling]byte
+	if len(v) > len(buf) {
+		return OutcomeUnknown
+	}
+	b := buf[:len(v)]
+	for i := 0; i < len(v); i++ {
+		c := v[i]
+		if c >= 'A' && c <= 'Z' {
+			c += 'a' - 'A'
+		}
+		b[i] = c
+	}
+	switch string(b) {
 	case "success", "succeeded", "successful", "allow", "allowed", "ok", "true", "pass", "passed":
 		return OutcomeSuccess
 	case "failure", "failed", "fail", "deny", "denied", "error", "false", "rejected", "blocked":
@@ -88,20 +102,8 @@ func NormalizeOutcome(v string) string {
 	}
 }
 
-func toLowerASCII(s string) string {
-	for i := 0; i < len(s); i++ {
-		if c := s[i]; c >= 'A' && c <= 'Z' {
-			b := []byte(s)
-			for j := i; j < len(b); j++ {
-				if b[j] >= 'A' && b[j] <= 'Z' {
-					b[j] += 'a' - 'A'
-				}
-			}
-			return string(b)
-		}
-	}
-	return s
-}
+// maxOutcomeSpelling is the length of NormalizeOutcome's longest spelling, "successful".
+const maxOutcomeSpelling = len("successful")
 
 // Source profile names, the values of AttrSource. A receiver that knows its source sets
 // AttrSource on the record it emits, which pins the normaliser's profile.

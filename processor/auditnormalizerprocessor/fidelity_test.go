@@ -252,6 +252,10 @@ func TestIPOnly(t *testing.T) {
 		"gce-internal-ip":          "",
 		"private":                  "",
 		"fe80::1%eth0":             "",
+		"[fe80::1%eth0]:443":       "",
+		"::ffff:192.0.2.1":         "::ffff:192.0.2.1",
+		"deadbeef":                 "",
+		"[2001:db8::1]":            "",
 		"203.0.113.9\n10.0.0.1":    "",
 		"":                         "",
 	} {

@@ -536,12 +536,8 @@ func putNonEmpty(attrs pcommon.Map, key, v string) {
 func replaceBody(lr plog.LogRecord, raw *rawEvent, description string) {
 	body := lr.Body()
 	if !raw.fromOriginal && raw.value.Type() != pcommon.ValueTypeEmpty {
-		dst := lr.Attributes().PutEmpty(audit.AttrOriginal)
-		if body.Type() == pcommon.ValueTypeMap {
-			body.Map().MoveTo(dst.SetEmptyMap())
-		} else {
-			body.CopyTo(dst)
-		}
+		// The value itself moves, so that audit.original needs no new map or string.
+		body.MoveTo(lr.Attributes().PutEmpty(audit.AttrOriginal))
 	}
 	body.SetStr(description)
 }

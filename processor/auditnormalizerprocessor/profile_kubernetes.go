@@ -33,13 +33,20 @@ func (kubernetesProfile) extract(m pcommon.Map, _ plog.LogRecord, ev *event) {
 		if sr != "" {
 			full += "/" + sr
 		}
-		if full != "" {
-			ev.name = full + "." + verb
-		} else {
-			ev.name = verb
-		}
 		ns, name := str(obj, "namespace"), str(obj, "name")
 		switch {
+		case full == "":
+			ev.name = verb
+		case ns != "" && name != "":
+			// The usual case: action and target are built as one string, one allocation.
+			both := full + "." + verb + ns + "/" + name
+			n := len(full) + 1 + len(verb)
+			ev.name, ev.target = both[:n], both[n:]
+		default:
+			ev.name = full + "." + verb
+		}
+		switch {
+		case ev.target != "":
 		case ns != "" && name != "":
 			ev.target = ns + "/" + name
 		case name != "":

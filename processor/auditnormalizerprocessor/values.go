@@ -484,6 +484,10 @@ func ipOnly(s string) string {
 	if i := strings.IndexByte(s, ','); i >= 0 {
 		s = strings.TrimSpace(s[:i])
 	}
+	if !addressChars(s) {
+		// A name, or an address with a zone: netip would allocate an error to say so.
+		return ""
+	}
 	if a, err := netip.ParseAddr(s); err == nil {
 		if a.Zone() != "" {
 			return ""
@@ -495,6 +499,19 @@ func ipOnly(s string) string {
 		return strings.TrimSuffix(strings.TrimPrefix(host, "["), "]")
 	}
 	return ""
+}
+
+// addressChars reports whether s holds only the characters of an IP address, with or
+// without a port: hex digits, dots, colons and brackets.
+func addressChars(s string) bool {
+	for i := 0; i < len(s); i++ {
+		switch c := s[i]; {
+		case c >= '0' && c <= '9', c >= 'a' && c <= 'f', c >= 'A' && c <= 'F', c == '.', c == ':', c == '[', c == ']':
+		default:
+			return false
+		}
+	}
+	return true
 }
 
 func firstNonEmpty(s ...string) string {
