@@ -286,39 +286,61 @@ load:
 		assert.Equal(t, 1, n, "exactly one email for %s", id)
 	}
 
-	var rowsTotal, duplicates, selfAudit int
-	for key, ids := range want {
-		tenant, period, _ := strings.Cut(key, "/")
+	// Every acknowledged event is in exactly one report of its tenant, and each row lies in
+	// its report's period. The period is decided by the normalised time, which for vendor
+	// payloads is the payload's own time, not the record's: an event sent at a minute's end
+	// may belong to the next minute.
+	var rowsTotal, duplicates, selfAudit, unexpected int
+	isAcked := map[string]bool{}
+	for _, e := range acked {
+		isAcked[e.tenant+"/"+e.id] = true
+	}
+	reportedIn := map[string]string{}
+	for _, m := range msgs {
+		var tenant, period string
+		for _, tn := range fleetTenants {
+			if rest, ok := strings.CutPrefix(m.MessageID, "minutely."+tn+"."); ok {
+				tenant, period = tn, strings.TrimSuffix(rest, "@otelcol-audit")
+			}
+		}
+		require.NotEmpty(t, tenant, "a report message id: %s", m.MessageID)
 		from, err := time.Parse("20060102T150405Z", period)
 		require.NoError(t, err)
-		i := slices.IndexFunc(msgs, func(m fleetMessage) bool { return m.MessageID == fleetMessageID(tenant, from) })
-		if !assert.GreaterOrEqual(t, i, 0, "a report for %s", key) {
-			continue
-		}
-		rows := fleetCSVRows(t, mp, msgs[i])
-		got := map[string]int{}
+		rows := fleetCSVRows(t, mp, m)
+		rowsTotal += len(rows)
 		for _, r := range rows {
+			assert.Equal(t, tenant, r.tenant)
+			when, err := time.Parse(time.RFC3339, r.when)
+			if assert.NoError(t, err) {
+				assert.True(t, !when.Before(from) && when.Before(from.Add(time.Minute)), "%s: row %s at %s lies outside the period", m.MessageID, r.id, r.when)
+			}
 			if r.category == "Audit log" {
-				selfAudit++ // the reporter's own events (report deliveries) are part of the log
+				selfAudit++ // the reporters' own events (claims, deliveries) are part of the log
 				continue
 			}
-			got[r.id]++
-			assert.Equal(t, tenant, r.tenant)
-		}
-		for id, n := range got {
-			if n > 1 {
-				duplicates += n - 1
+			key := tenant + "/" + r.id
+			if prev, seen := reportedIn[key]; seen {
+				duplicates++
+				t.Errorf("%s reported in %s and in %s", key, prev, m.MessageID)
 			}
-			assert.True(t, ids[id], "%s: row %s was never acknowledged", key, id)
-		}
-		missing := 0
-		for id := range ids {
-			if got[id] == 0 {
-				missing++
+			reportedIn[key] = m.MessageID
+			if !isAcked[key] {
+				unexpected++
+				t.Errorf("%s: row %s was never acknowledged", m.MessageID, r.id)
 			}
 		}
-		assert.Zero(t, missing, "%s: acknowledged events missing from the report (of %d)", key, len(ids))
-		rowsTotal += len(rows)
+	}
+	missing := 0
+	for key := range isAcked {
+		if reportedIn[key] == "" {
+			missing++
+		}
+	}
+	assert.Zero(t, missing, "acknowledged events missing from every report (of %d)", len(isAcked))
+	for key := range want {
+		tenant, period, _ := strings.Cut(key, "/")
+		from, _ := time.Parse("20060102T150405Z", period)
+		assert.True(t, slices.ContainsFunc(msgs, func(m fleetMessage) bool { return m.MessageID == fleetMessageID(tenant, from) }), "a report for %s", key)
 	}
 	assert.Zero(t, duplicates, "rows reported twice")
 
@@ -332,8 +354,8 @@ load:
 		}
 	}
 	assert.GreaterOrEqual(t, len(claimants), 2, "both reporters claimed periods: %v", claimants)
-	t.Logf("fleet: %d events acknowledged, %d rows in %d reports (%d of them the reporters' own audit events), %d duplicates, %d emails, %d reporters claiming",
-		len(acked), rowsTotal, len(want), selfAudit, duplicates, len(msgs), len(claimants))
+	t.Logf("fleet: %d events acknowledged, %d rows in %d reports (%d of them the reporters' own audit events), %d duplicates, %d missing, %d unexpected, %d emails, %d reporters claiming",
+		len(acked), rowsTotal, len(msgs), selfAudit, duplicates, missing, unexpected, len(msgs), len(claimants))
 
 	// An on-demand export of one full period gives the same rows as its report.
 	full := "acme/" + fullFrom.Format("20060102T150405Z")
