@@ -5,11 +5,11 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"path/filepath"
 	"strings"
 
 	"go.uber.org/zap"
 
+	"github.com/otelcol-audit/otelcol-audit/internal/atomicfile"
 	"github.com/otelcol-audit/otelcol-audit/internal/reportengine"
 	"github.com/otelcol-audit/otelcol-audit/internal/reportsource"
 	"github.com/otelcol-audit/otelcol-audit/internal/selfaudit"
@@ -36,34 +36,10 @@ func loadInstanceID(path string) (string, error) {
 		return "", fmt.Errorf("read instance id: %w", err)
 	}
 	id := reportengine.NewID()
-	if err := writeFileAtomic(path, []byte(id+"\n")); err != nil {
+	if err := atomicfile.WriteBytes(path, []byte(id+"\n")); err != nil {
 		return "", fmt.Errorf("write instance id: %w", err)
 	}
 	return id, nil
-}
-
-// writeFileAtomic writes data to a temporary file beside path, syncs it and renames it over
-// path, so that a crash leaves the old content or the new one.
-func writeFileAtomic(path string, data []byte) error {
-	f, err := os.CreateTemp(filepath.Dir(path), filepath.Base(path)+".*.tmp")
-	if err != nil {
-		return err
-	}
-	tmp := f.Name()
-	_, err = f.Write(data)
-	if err == nil {
-		err = f.Sync()
-	}
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	if err == nil {
-		err = os.Rename(tmp, path)
-	}
-	if err != nil {
-		_ = os.Remove(tmp)
-	}
-	return err
 }
 
 // claim decides, with a source that keeps claims (reportsource.Claims), whether this

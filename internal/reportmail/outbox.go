@@ -7,6 +7,8 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+
+	"github.com/otelcol-audit/otelcol-audit/internal/atomicfile"
 )
 
 type outbox struct{ dir string }
@@ -40,7 +42,7 @@ func (o *outbox) Send(_ context.Context, m Message) (bool, error) {
 			return true, fmt.Errorf("outbox: %w", err)
 		}
 		for _, a := range m.Attachments {
-			if err := writeAtomic(filepath.Join(filesDir, a.Name), func(w io.Writer) error {
+			if err := atomicfile.Write(filepath.Join(filesDir, a.Name), func(w io.Writer) error {
 				src, err := os.Open(a.Path)
 				if err != nil {
 					return err
@@ -54,37 +56,13 @@ func (o *outbox) Send(_ context.Context, m Message) (bool, error) {
 		}
 	}
 	// The .eml comes last: its presence means the message is complete.
-	if err := writeAtomic(emlPath, func(w io.Writer) error {
+	if err := atomicfile.Write(emlPath, func(w io.Writer) error {
 		_, err := msg.WriteTo(w)
 		return err
 	}); err != nil {
 		return true, fmt.Errorf("outbox: %w", err)
 	}
 	return false, nil
-}
-
-func writeAtomic(path string, write func(io.Writer) error) (err error) {
-	tmp, err := os.CreateTemp(filepath.Dir(path), ".tmp-*")
-	if err != nil {
-		return err
-	}
-	defer func() {
-		if err != nil {
-			_ = os.Remove(tmp.Name())
-		}
-	}()
-	if err = write(tmp); err != nil {
-		_ = tmp.Close()
-		return err
-	}
-	if err = tmp.Sync(); err != nil {
-		_ = tmp.Close()
-		return err
-	}
-	if err = tmp.Close(); err != nil {
-		return err
-	}
-	return os.Rename(tmp.Name(), path)
 }
 
 func fileSafe(id string) string {
