@@ -8,6 +8,8 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strconv"
+	"sync"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
@@ -28,10 +30,18 @@ var (
 )
 
 var (
-	bucketEvents = []byte("events")
-	bucketDedup  = []byte("dedup")
-	bucketMeta   = []byte("meta")
+	bucketEvents  = []byte("events")
+	bucketDedup   = []byte("dedup")
+	bucketStaging = []byte("staging")
+	bucketMeta    = []byte("meta")
+	bucketFormat  = []byte("format")
+	keyVersion    = []byte("version")
 )
+
+// fileVersion is the layout version in "format"/"version". Version 1 (no version key) had
+// no staging bucket, and its "dedup" index held every stored event; version 2's holds
+// those not staged.
+const fileVersion = 2
 
 const dayLayout = "2006-01-02"
 
@@ -40,10 +50,11 @@ type Options struct {
 	// Retention is how long events are kept, measured from the end of their UTC day. Zero
 	// keeps everything.
 	Retention time.Duration
-	// MaxBatchDelay is how long a commit waits for concurrent Appends to join it. Zero means
-	// bbolt's default (10ms).
+	// MaxBatchDelay is how long a commit waits for more Appends to join it before it starts.
+	// Zero starts at once: Appends that arrive while a commit runs are held for the next one,
+	// which is what groups commits under load without delaying a lone caller.
 	MaxBatchDelay time.Duration
-	// MaxBatchSize is how many Append calls one commit may hold. Zero means bbolt's default.
+	// MaxBatchSize is how many Append calls one commit may hold. Zero means 1000.
 	MaxBatchSize int
 	// ScanChunk is how many events a Scan reads per read transaction. Zero means 4096.
 	ScanChunk int
@@ -55,10 +66,43 @@ type Options struct {
 type Spool struct {
 	db   *bolt.DB
 	opts Options
+
+	queueMu sync.Mutex
+	queue   []*appendCall // Appends waiting for a commit
+	leading bool          // a caller is committing the queue
+	closed  bool
+	pending sync.WaitGroup // Appends queued and not yet answered
+
+	// commitMu is held for every write transaction that reads or changes the staged ids or
+	// the staging state, and until they match the outcome of its commit.
+	commitMu sync.Mutex
+	ids      stagedIndex
+	spare    []*appendCall // the previous queue's array, for reuse
+	tenants  map[string]*tenantTx
+	vals     []byte
+	// compactAfter and compactNodes are the constants compactAfter and maxCompactNodes;
+	// tests lower them.
+	compactAfter, compactNodes int
+	due                        []string    // tenants that reached compactAfter
+	rows                       []stagedRow // compact's sort buffer, kept between compactions
 }
 
+// appendCall is one Append waiting for, or done with, its commit.
+type appendCall struct {
+	events []audit.Row
+	res    AppendResult
+	err    error
+	// ready is signalled once the call is answered, or once it is to lead (lead set).
+	ready chan struct{}
+	lead  bool
+}
+
+// defaultMaxBatchSize matches bbolt's Batch default.
+const defaultMaxBatchSize = 1000
+
 // Open opens or creates the spool file at path. The parent directory is created with mode
-// 0700, the file with 0600: audit data is sensitive.
+// 0700, the file with 0600: audit data is sensitive. Open reads the staged events' ids
+// into memory (see stagedIndex).
 func Open(path string, opts Options) (*Spool, error) {
 	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
 		return nil, fmt.Errorf("create spool directory: %w", err)
@@ -72,11 +116,8 @@ func Open(path string, opts Options) (*Spool, error) {
 	if err != nil {
 		return nil, fmt.Errorf("open spool %s: %w", path, err)
 	}
-	if opts.MaxBatchDelay > 0 {
-		db.MaxBatchDelay = opts.MaxBatchDelay
-	}
-	if opts.MaxBatchSize > 0 {
-		db.MaxBatchSize = opts.MaxBatchSize
+	if opts.MaxBatchSize <= 0 {
+		opts.MaxBatchSize = defaultMaxBatchSize
 	}
 	if opts.ScanChunk <= 0 {
 		opts.ScanChunk = 4096
@@ -84,24 +125,54 @@ func Open(path string, opts Options) (*Spool, error) {
 	if opts.Now == nil {
 		opts.Now = time.Now
 	}
-	err = db.Update(func(tx *bolt.Tx) error {
-		for _, name := range [][]byte{bucketEvents, bucketDedup, bucketMeta} {
-			if _, err := tx.CreateBucketIfNotExists(name); err != nil {
-				return err
-			}
-		}
-		return nil
-	})
-	if err != nil {
+	s := &Spool{db: db, opts: opts, ids: newStagedIndex(), compactAfter: compactAfter, compactNodes: maxCompactNodes}
+	if err = db.Update(initialise); err != nil {
 		_ = db.Close()
 		return nil, fmt.Errorf("initialise spool: %w", err)
 	}
-	return &Spool{db: db, opts: opts}, nil
+	if err = db.View(s.ids.load); err != nil {
+		_ = db.Close()
+		return nil, fmt.Errorf("read spool staged event ids: %w", err)
+	}
+	return s, nil
 }
 
-// Close closes the file. Pending Appends finish first.
+// initialise creates the buckets and marks a version 1 file as version 2: its buckets are
+// version 2's, with nothing staged.
+func initialise(tx *bolt.Tx) error {
+	for _, name := range [][]byte{bucketEvents, bucketDedup, bucketStaging, bucketMeta, bucketFormat} {
+		if _, err := tx.CreateBucketIfNotExists(name); err != nil {
+			return err
+		}
+	}
+	format := tx.Bucket(bucketFormat)
+	v := format.Get(keyVersion)
+	if v != nil {
+		n, err := strconv.Atoi(string(v))
+		switch {
+		case err != nil:
+			return fmt.Errorf("unreadable file format version %q", v)
+		case n > fileVersion:
+			return fmt.Errorf("file format version %d is newer than this build reads (%d)", n, fileVersion)
+		}
+	}
+	if want := strconv.Itoa(fileVersion); string(v) != want {
+		return format.Put(keyVersion, []byte(want))
+	}
+	return nil
+}
+
+// Close answers the Appends already waiting, moves staged events to their days, and closes
+// the file.
 func (s *Spool) Close() error {
-	return s.db.Close()
+	s.queueMu.Lock()
+	s.closed = true
+	s.queueMu.Unlock()
+	s.pending.Wait()
+	s.commitMu.Lock()
+	defer s.commitMu.Unlock()
+	err := s.compactAll()
+	return errors.Join(err, s.db.Close())
 }
 
 // AppendResult counts what an Append did.
@@ -116,32 +187,139 @@ type AppendResult struct {
 // tenant, no or too long event id) are not stored: the caller validates first with
 // Validate. Concurrent calls share one commit.
 func (s *Spool) Append(ctx context.Context, events []audit.Row) (AppendResult, error) {
-	var res AppendResult
 	if len(events) == 0 {
-		return res, nil
+		return AppendResult{}, nil
 	}
 	for i := range events {
 		if err := Validate(&events[i]); err != nil {
-			return res, err
+			return AppendResult{}, err
 		}
 	}
 	if err := ctx.Err(); err != nil {
-		return res, err
+		return AppendResult{}, err
 	}
-	// Batch may run fn more than once (when another caller's fn fails), so fn starts from
-	// zero every time.
-	err := s.db.Batch(func(tx *bolt.Tx) error {
-		res = AppendResult{}
-		return appendTx(tx, events, &res)
-	})
-	if errors.Is(err, bolt.ErrDatabaseNotOpen) {
+	// Group commit: a call joins the queue; if no caller is committing, it leads: it commits
+	// everything queued by then in one transaction and one fsync, answers those calls, and
+	// hands the lead to the first call queued meanwhile.
+	c := &appendCall{events: events, ready: make(chan struct{}, 1)}
+	s.queueMu.Lock()
+	if s.closed {
+		s.queueMu.Unlock()
 		return AppendResult{}, ErrClosed
 	}
-	if err != nil {
-		return AppendResult{}, fmt.Errorf("spool commit: %w", err)
+	s.queue = append(s.queue, c)
+	s.pending.Add(1)
+	lead := !s.leading
+	s.leading = true
+	s.queueMu.Unlock()
+	if !lead {
+		<-c.ready
+		lead = c.lead
 	}
-	return res, nil
+	if lead {
+		s.lead(c)
+	}
+	return c.res, c.err
 }
+
+// lead commits the queue as the caller of self, then hands the lead on.
+func (s *Spool) lead(self *appendCall) {
+	if s.opts.MaxBatchDelay > 0 {
+		time.Sleep(s.opts.MaxBatchDelay)
+	}
+	s.commitMu.Lock()
+	s.queueMu.Lock()
+	calls := s.queue
+	s.queue, s.spare = s.spare[:0], nil
+	s.queueMu.Unlock()
+	s.commitCalls(calls)
+	for _, c := range calls {
+		if c != self {
+			c.ready <- struct{}{}
+		}
+		s.pending.Done()
+	}
+	clear(calls)
+	s.spare = calls[:0]
+	// The callers are answered; the leader pays for moving staged events to their days.
+	_ = s.compactDue()
+	s.commitMu.Unlock()
+
+	s.queueMu.Lock()
+	if len(s.queue) > 0 {
+		next := s.queue[0]
+		next.lead = true
+		next.ready <- struct{}{}
+	} else {
+		s.leading = false
+	}
+	s.queueMu.Unlock()
+}
+
+// commitCalls commits calls, at most MaxBatchSize per transaction, and sets their results.
+// The caller holds commitMu.
+func (s *Spool) commitCalls(calls []*appendCall) {
+	for rest := calls; len(rest) > 0; {
+		group := rest[:min(len(rest), s.opts.MaxBatchSize)]
+		rest = rest[len(group):]
+		if err := s.commitGroup(group); err != nil && len(group) > 1 {
+			// One call may be what failed: commit each alone, so that the others still do.
+			for i := range group {
+				_ = s.commitGroup(group[i : i+1])
+			}
+		}
+	}
+}
+
+// commitGroup runs the calls of group in one transaction and sets their results. On error
+// the staged ids are restored to what the file holds.
+func (s *Spool) commitGroup(group []*appendCall) error {
+	// bbolt keeps references to values (not keys, which Put copies) until the commit: all
+	// values of the transaction go into one buffer, sized up front so it never moves.
+	size := 0
+	for _, c := range group {
+		for i := range c.events {
+			size += stagedLen(&c.events[i])
+		}
+	}
+	if cap(s.vals) < size {
+		s.vals = make([]byte, 0, size)
+	}
+	vals := s.vals[:0]
+	if s.tenants == nil {
+		s.tenants = make(map[string]*tenantTx)
+	}
+	clear(s.tenants)
+	s.ids.begin()
+	err := s.db.Update(func(tx *bolt.Tx) error {
+		for _, c := range group {
+			c.res, c.err = AppendResult{}, nil
+			var err error
+			if vals, err = s.appendTx(tx, c.events, vals, &c.res); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if cap(s.vals) > maxKeptValueBuffer {
+		s.vals = nil
+	}
+	if err != nil {
+		s.ids.rollback()
+		if errors.Is(err, bolt.ErrDatabaseNotOpen) {
+			err = ErrClosed
+		} else {
+			err = fmt.Errorf("spool commit: %w", err)
+		}
+		for _, c := range group {
+			c.res, c.err = AppendResult{}, err
+		}
+	}
+	return err
+}
+
+// maxKeptValueBuffer bounds the value buffer kept between commits.
+const maxKeptValueBuffer = 4 << 20
 
 // Validate reports whether an event can be stored.
 func Validate(e *audit.Row) error {
@@ -158,87 +336,70 @@ func Validate(e *audit.Row) error {
 
 // tenantTx is one tenant's buckets within an append transaction.
 type tenantTx struct {
-	name        string
-	days, dedup *bolt.Bucket
-	// seen is a cursor reused for every dedup lookup: bbolt's Get allocates a cursor and its
-	// stack per call, Seek on a kept cursor does not.
-	seen   *bolt.Cursor
-	day    *bolt.Bucket // the bucket of UTC day dayNum, nil before the first event
-	dayNum int64
+	ids     *tenantIDs
+	staging *bolt.Bucket
+	// dedup is a cursor on the tenant's on-disk id index, nil when it has none. The append
+	// transaction only reads the index: it writes no page of it.
+	dedup *bolt.Cursor
 }
 
-func appendTx(tx *bolt.Tx, events []audit.Row, res *AppendResult) error {
-	eventsRoot, dedupRoot := tx.Bucket(bucketEvents), tx.Bucket(bucketDedup)
-	// bbolt keeps references to values (not keys, which Put copies) until the commit: all
-	// values of this call go into one buffer, sized up front so it never moves.
-	size := 0
-	for i := range events {
-		size += valueLen(&events[i]) + 8
-	}
-	vals := make([]byte, 0, size)
+// appendTx stages events in tx, their values appended to vals, and returns vals.
+func (s *Spool) appendTx(tx *bolt.Tx, events []audit.Row, vals []byte, res *AppendResult) ([]byte, error) {
 	var (
-		t       *tenantTx // the tenant of the previous event
-		tenants map[string]*tenantTx
-		keyBuf  []byte
-		err     error
+		t      *tenantTx // the tenant of the previous event
+		tenant string
+		keyBuf [8 + MaxEventIDLength]byte
+		seqBuf [8]byte
+		err    error
 	)
 	for i := range events {
 		e := &events[i]
-		if t == nil || e.Tenant != t.name {
-			if t, err = tenantFor(&tenants, eventsRoot, dedupRoot, e.Tenant); err != nil {
-				return err
+		if t == nil || e.Tenant != tenant {
+			if t, err = s.tenantFor(tx, e.Tenant); err != nil {
+				return vals, err
 			}
+			tenant = e.Tenant
 		}
-		// keyBuf is timestamp + id: the id part doubles as the dedup key.
-		keyBuf = binary.BigEndian.AppendUint64(keyBuf[:0], encodeTime(e.Time))
-		keyBuf = append(keyBuf, e.EventID...)
-		id := keyBuf[8:]
-		if k, _ := t.seen.Seek(id); k != nil && bytes.Equal(k, id) {
+		binary.BigEndian.PutUint64(keyBuf[:8], encodeTime(e.Time))
+		key := append(keyBuf[:8], e.EventID...)
+		dup, p := s.ids.seen(t.ids, t.staging, t.dedup, key[8:])
+		if dup {
 			res.Duplicates++
 			continue
 		}
-		if dn := unixDay(e.Time); t.day == nil || dn != t.dayNum {
-			day, err := t.days.CreateBucketIfNotExists([]byte(e.Time.UTC().Format(dayLayout)))
-			if err != nil {
-				return err
-			}
-			// Events mostly arrive in time order, i.e. appended at the end of the day: a
-			// split then leaves full pages behind, so fewer pages are written per commit.
-			day.FillPercent = 1.0
-			t.day, t.dayNum = day, dn
-		}
+		seq := t.ids.nextSeq
+		binary.BigEndian.PutUint64(seqBuf[:], seq)
 		n := len(vals)
-		vals = encodeValue(vals, e)
-		if err = t.day.Put(keyBuf, vals[n:len(vals):len(vals)]); err != nil {
-			return err
+		vals = encodeStaged(vals, e, key)
+		if err = t.staging.Put(seqBuf[:], vals[n:len(vals):len(vals)]); err != nil {
+			return vals, err
 		}
-		vals = append(vals, keyBuf[:8]...)
-		if err = t.dedup.Put(id, vals[len(vals)-8:len(vals):len(vals)]); err != nil {
-			return err
+		s.ids.add(t.ids, key[8:], p, seq)
+		if t.ids.stagedRows >= s.compactAfter && !t.ids.due {
+			t.ids.due = true
+			s.due = append(s.due, tenant)
 		}
 		res.Stored++
 	}
-	return nil
+	return vals, nil
 }
 
-// tenantFor returns the buckets of tenant, creating them on first use.
-func tenantFor(tenants *map[string]*tenantTx, eventsRoot, dedupRoot *bolt.Bucket, tenant string) (*tenantTx, error) {
-	if t := (*tenants)[tenant]; t != nil {
+// tenantFor returns the buckets of tenant, creating its staging bucket on first use.
+func (s *Spool) tenantFor(tx *bolt.Tx, tenant string) (*tenantTx, error) {
+	if t := s.tenants[tenant]; t != nil {
 		return t, nil
 	}
-	days, err := eventsRoot.CreateBucketIfNotExists([]byte(tenant))
+	staging, err := tx.Bucket(bucketStaging).CreateBucketIfNotExists([]byte(tenant))
 	if err != nil {
 		return nil, err
 	}
-	dedup, err := dedupRoot.CreateBucketIfNotExists([]byte(tenant))
-	if err != nil {
-		return nil, err
+	// Keys are sequence numbers, so rows are only ever appended: full pages stay full.
+	staging.FillPercent = 1.0
+	t := &tenantTx{ids: s.ids.tenant(tenant), staging: staging}
+	if dedup := tx.Bucket(bucketDedup).Bucket([]byte(tenant)); dedup != nil {
+		t.dedup = dedup.Cursor()
 	}
-	t := &tenantTx{name: tenant, days: days, dedup: dedup, seen: dedup.Cursor()}
-	if *tenants == nil {
-		*tenants = make(map[string]*tenantTx, 1)
-	}
-	(*tenants)[tenant] = t
+	s.tenants[tenant] = t
 	return t, nil
 }
 
@@ -324,10 +485,14 @@ func decodeEvent(tenant string, key, val []byte) (audit.Row, error) {
 // Scan calls fn for every event of tenant with from <= Time < to, in time order (ties in
 // event id order). It reads in chunks, each in its own short read transaction, so that
 // memory stays bounded and a long render never holds a transaction that would stall
-// writers when the file grows. fn returning an error stops the scan with that error.
+// writers when the file grows. fn returning an error stops the scan with that error. The
+// tenant's staged events are moved to their days first (one write transaction).
 func (s *Spool) Scan(ctx context.Context, tenant string, from, to time.Time, fn func(audit.Row) error) error {
 	if !from.Before(to) {
 		return nil
+	}
+	if err := s.settle(tenant); err != nil {
+		return err
 	}
 	var start [8]byte
 	binary.BigEndian.PutUint64(start[:], encodeTime(from))
@@ -417,8 +582,9 @@ type ExpireResult struct {
 	Events int
 }
 
-// Expire removes the day buckets that ended more than Retention ago, with their dedup
-// entries, in one transaction: the index and the data go together or not at all.
+// Expire removes the day buckets that ended more than Retention ago, with their entries in
+// the id index, in one transaction: the index and the data go together or not at all.
+// Staged events are moved to their days first, to expire with them.
 func (s *Spool) Expire() (ExpireResult, error) {
 	var res ExpireResult
 	if s.opts.Retention <= 0 {
@@ -426,6 +592,11 @@ func (s *Spool) Expire() (ExpireResult, error) {
 	}
 	// A day bucket is expired when its whole UTC day is older than the retention.
 	cutoff := s.opts.Now().Add(-s.opts.Retention).UTC().Truncate(24*time.Hour).AddDate(0, 0, -1).Format(dayLayout)
+	s.commitMu.Lock()
+	defer s.commitMu.Unlock()
+	if err := s.compactAll(); err != nil {
+		return ExpireResult{}, fmt.Errorf("spool expire: %w", err)
+	}
 	err := s.db.Update(func(tx *bolt.Tx) error {
 		res = ExpireResult{}
 		eventsRoot, dedupRoot := tx.Bucket(bucketEvents), tx.Bucket(bucketDedup)

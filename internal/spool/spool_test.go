@@ -257,6 +257,13 @@ func TestSurvivesKill9(t *testing.T) {
 	require.NoError(t, err)
 	assert.GreaterOrEqual(t, n, (acked+1)*50, "every acknowledged batch survived")
 	assert.Zero(t, n%50, "batches are atomic")
+	batch := make([]audit.Row, 50)
+	for j := range batch {
+		batch[j] = ev("a", fmt.Sprintf("%d-%d", acked, j), at)
+	}
+	res, err := s.Append(context.Background(), batch)
+	require.NoError(t, err)
+	assert.Equal(t, AppendResult{Duplicates: 50}, res, "acknowledged ids are known after the crash")
 }
 
 func indexByte(b []byte, c byte) int {
