@@ -20,47 +20,16 @@ import (
 	"go.opentelemetry.io/collector/config/configoptional"
 	"go.opentelemetry.io/collector/exporter/exporterhelper"
 	"go.opentelemetry.io/collector/exporter/exportertest"
-	"go.opentelemetry.io/collector/pdata/pcommon"
 	"go.opentelemetry.io/collector/pdata/plog"
 
 	"github.com/otelcol-audit/otelcol-audit/exporter/auditlokiexporter"
 	"github.com/otelcol-audit/otelcol-audit/internal/audit"
+	"github.com/otelcol-audit/otelcol-audit/internal/audit/audittest"
 	"github.com/otelcol-audit/otelcol-audit/internal/reportsource"
 	"github.com/otelcol-audit/otelcol-audit/internal/reportsource/sourcetest"
 	"github.com/otelcol-audit/otelcol-audit/internal/selfaudit"
 	"github.com/otelcol-audit/otelcol-audit/internal/testharness"
 )
-
-// logsFromRows builds normalised records, as audit_normalizer writes them, one resource each.
-func logsFromRows(rows []audit.Row) plog.Logs {
-	ld := plog.NewLogs()
-	for _, r := range rows {
-		rl := ld.ResourceLogs().AppendEmpty()
-		rl.Resource().Attributes().PutStr("service.name", r.Service)
-		lr := rl.ScopeLogs().AppendEmpty().LogRecords().AppendEmpty()
-		lr.SetTimestamp(pcommon.NewTimestampFromTime(r.Time))
-		lr.SetObservedTimestamp(pcommon.NewTimestampFromTime(r.Time))
-		lr.Body().SetStr(r.Description)
-		a := lr.Attributes()
-		for k, v := range map[string]string{
-			audit.AttrTenant:        r.Tenant,
-			audit.AttrEventID:       r.EventID,
-			audit.AttrAuthor:        r.Author,
-			audit.AttrCategory:      r.Category,
-			audit.AttrSummary:       r.Summary,
-			audit.AttrDescription:   r.Description,
-			audit.AttrOutcome:       r.Outcome,
-			audit.AttrClientAddress: r.SourceIP,
-			audit.AttrTarget:        r.Target,
-			audit.AttrSource:        audit.SourceOTel,
-		} {
-			if v != "" {
-				a.PutStr(k, v)
-			}
-		}
-	}
-	return ld
-}
 
 // push sends ld through a real audit_loki exporter and checks that nothing was dead-lettered.
 func push(t *testing.T, loki *testharness.Loki, ld plog.Logs, mutate ...func(*auditlokiexporter.Config)) {
@@ -125,7 +94,7 @@ func TestLoki(t *testing.T) {
 	for _, format := range []string{auditlokiexporter.LineFormatText, auditlokiexporter.LineFormatJSON, auditlokiexporter.LineFormatLogfmt} {
 		t.Run("Conformance/"+format, func(t *testing.T) {
 			sourcetest.Run(t, func(t *testing.T, rows []audit.Row) reportsource.Source {
-				push(t, loki, logsFromRows(rows), lineFormat(format))
+				push(t, loki, audittest.Logs(rows...), lineFormat(format))
 				return newLokiSource(t, loki)
 			})
 		})
@@ -136,8 +105,8 @@ func TestLoki(t *testing.T) {
 	t.Run("DuplicatesAcrossLineFormats", func(t *testing.T) {
 		at := time.Now().Add(-time.Hour).Truncate(time.Minute)
 		rows := []audit.Row{recentRow("dupformats", "a", at), recentRow("dupformats", "b", at), recentRow("dupformats", "c", at.Add(time.Second))}
-		push(t, loki, logsFromRows(rows), lineFormat(auditlokiexporter.LineFormatText))
-		push(t, loki, logsFromRows(rows), lineFormat(auditlokiexporter.LineFormatJSON))
+		push(t, loki, audittest.Logs(rows...), lineFormat(auditlokiexporter.LineFormatText))
+		push(t, loki, audittest.Logs(rows...), lineFormat(auditlokiexporter.LineFormatJSON))
 		src := newLokiSource(t, loki, func(c *reportsource.LokiConfig) { c.PageSize = 2 })
 		got := scanAll(t, src, "dupformats", at, at.Add(time.Minute))
 		require.Len(t, got, 3)
@@ -158,7 +127,7 @@ func TestLoki(t *testing.T) {
 			r.Category = c
 			rows = append(rows, r)
 		}
-		push(t, loki, logsFromRows(rows), func(c *auditlokiexporter.Config) { c.Labels.MaxValuesPerLabel = 1 })
+		push(t, loki, audittest.Logs(rows...), func(c *auditlokiexporter.Config) { c.Labels.MaxValuesPerLabel = 1 })
 		streams := loki.QueryRange(t, "overflow", `{category="_other"}`, at, at.Add(time.Minute), 10)
 		require.NotEmpty(t, streams, "the cap wrote _other")
 		got := scanAll(t, newLokiSource(t, loki), "overflow", at, at.Add(time.Minute))
@@ -267,13 +236,13 @@ func TestLoki(t *testing.T) {
 			marker("dlq", "at-end", period.Add(time.Hour)),
 			marker("dlq-other", "other", period.Add(time.Minute)),
 		))
-		push(t, loki, logsFromRows([]audit.Row{recentRow("dlq", "delivered", period.Add(time.Minute))}))
+		push(t, loki, audittest.Logs(recentRow("dlq", "delivered", period.Add(time.Minute))))
 		src := newLokiSource(t, loki)
 		n, err := src.DeadLettered(context.Background(), "dlq", period, period.Add(time.Hour))
 		require.NoError(t, err)
 		assert.Equal(t, int64(2), n)
 		// An entry replayed at its own time is no longer missed.
-		push(t, loki, logsFromRows([]audit.Row{recentRow("dlq", "in-2", period.Add(59*time.Minute))}))
+		push(t, loki, audittest.Logs(recentRow("dlq", "in-2", period.Add(59*time.Minute))))
 		n, err = src.DeadLettered(context.Background(), "dlq", period, period.Add(time.Hour))
 		require.NoError(t, err)
 		assert.Equal(t, int64(1), n)

@@ -20,11 +20,10 @@ import (
 	"go.opentelemetry.io/collector/config/configoptional"
 	"go.opentelemetry.io/collector/exporter/exporterhelper"
 	"go.opentelemetry.io/collector/exporter/exportertest"
-	"go.opentelemetry.io/collector/pdata/pcommon"
-	"go.opentelemetry.io/collector/pdata/plog"
 
 	"github.com/otelcol-audit/otelcol-audit/exporter/auditlokiexporter"
 	"github.com/otelcol-audit/otelcol-audit/internal/audit"
+	"github.com/otelcol-audit/otelcol-audit/internal/audit/audittest"
 	"github.com/otelcol-audit/otelcol-audit/internal/reportsource"
 	"github.com/otelcol-audit/otelcol-audit/internal/spool"
 	"github.com/otelcol-audit/otelcol-audit/internal/testharness"
@@ -47,29 +46,6 @@ func rows() []audit.Row {
 		}
 	}
 	return out
-}
-
-func logs(rows []audit.Row) plog.Logs {
-	ld := plog.NewLogs()
-	rl := ld.ResourceLogs().AppendEmpty()
-	rl.Resource().Attributes().PutStr("service.name", "lms")
-	lrs := rl.ScopeLogs().AppendEmpty().LogRecords()
-	for _, r := range rows {
-		lr := lrs.AppendEmpty()
-		lr.SetTimestamp(pcommon.NewTimestampFromTime(r.Time))
-		lr.Body().SetStr(r.Description)
-		a := lr.Attributes()
-		a.PutStr(audit.AttrTenant, r.Tenant)
-		a.PutStr(audit.AttrEventID, r.EventID)
-		a.PutStr(audit.AttrAuthor, r.Author)
-		a.PutStr(audit.AttrCategory, r.Category)
-		a.PutStr(audit.AttrSummary, r.Summary)
-		a.PutStr(audit.AttrDescription, r.Description)
-		a.PutStr(audit.AttrOutcome, r.Outcome)
-		a.PutStr(audit.AttrClientAddress, r.SourceIP)
-		a.PutStr(audit.AttrTarget, r.Target)
-	}
-	return ld
 }
 
 func scan(b *testing.B, src reportsource.Source) {
@@ -119,7 +95,7 @@ func BenchmarkScanLoki(b *testing.B) {
 	}
 	all := rows()
 	for i := 0; i < len(all); i += 2000 {
-		if err := exp.ConsumeLogs(context.Background(), logs(all[i:min(i+2000, len(all))])); err != nil {
+		if err := exp.ConsumeLogs(context.Background(), audittest.Logs(all[i:min(i+2000, len(all))]...)); err != nil {
 			b.Fatal(err)
 		}
 	}
