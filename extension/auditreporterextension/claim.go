@@ -42,28 +42,52 @@ func loadInstanceID(path string) (string, error) {
 	return id, nil
 }
 
-// claim decides, with a source that keeps claims (reportsource.Claims), whether this
-// reporter renders and sends the period of rec on this pass. It emits a "Report claimed"
-// event, waits claim_wait for the events of every reporter that woke for the period to
-// reach the source, and reads the claims of the last claim_ttl: the earliest one wins (ties:
-// the smallest instance id). It returns nil when this reporter won and errNotClaimed when it
-// must leave the period; other errors are failures, retried on the next pass. Without such a
-// source, or without audit_events to publish the claim, there is nothing to claim.
-func (e *reporter) claim(ctx context.Context, rec *runRecord) error {
-	src, ok := e.source.(reportsource.Claims)
-	if !ok || e.emitter == nil {
+// claimAll claims, with a source that keeps claims (reportsource.Claims), the periods of a
+// round: it emits a "Report claimed" event for each, then waits claim_wait once for the
+// events of every reporter that woke for these periods to reach the source. checkClaim then
+// tells, period by period, whether this reporter renders and sends it. Without such a
+// source, or without audit_events to publish the claims, there is nothing to claim.
+func (e *reporter) claimAll(ctx context.Context, batch []*pendingRun) error {
+	if _, ok := e.source.(reportsource.Claims); !ok || e.emitter == nil {
 		return nil
 	}
-	ev := selfaudit.ReportClaimed(rec.Tenant, rec.Report, rec.From, e.instanceID, e.now())
-	if err := e.emitter.Emit(ctx, selfaudit.NewLogs(ev)); err != nil {
-		return fmt.Errorf("claim the period: %w", err)
+	now := e.now()
+	events := make([]selfaudit.Event, 0, len(batch))
+	for _, p := range batch {
+		events = append(events, selfaudit.ReportClaimed(p.rec.Tenant, p.rec.Report, p.rec.From, e.instanceID, now))
+	}
+	if err := e.emitter.Emit(ctx, selfaudit.NewLogs(events...)); err != nil {
+		return fmt.Errorf("claim the periods: %w", err)
 	}
 	if wait := e.cfg.ClaimWait; wait > 0 {
 		if err := e.sleep(ctx, wait); err != nil {
-			return fmt.Errorf("%w: %w", errNotClaimed, err)
+			return err
 		}
 	}
-	claims, err := src.Claims(ctx, rec.Tenant, ev.Target, e.now().Add(-e.cfg.ClaimTTL))
+	waited := e.now()
+	for _, p := range batch {
+		p.waited = waited
+	}
+	return nil
+}
+
+// claimAged tells whether the claim on p has used half the time claim_ttl leaves after
+// claim_wait: the render and send may then outlast it, and the period is claimed again.
+func (e *reporter) claimAged(p *pendingRun) bool {
+	return !p.waited.IsZero() && e.now().Sub(p.waited) > (e.cfg.ClaimTTL-e.cfg.ClaimWait)/2
+}
+
+// checkClaim reads the claims on the period of p made in the claim_ttl before claimAll's
+// wait ended: the earliest one wins (ties: the smallest instance id). It returns nil when
+// this reporter won or the period was not claimed, and errNotClaimed when it must leave the
+// period; other errors are failures, retried on the next pass.
+func (e *reporter) checkClaim(ctx context.Context, p *pendingRun) error {
+	if p.waited.IsZero() {
+		return nil
+	}
+	rec := p.rec
+	src := e.source.(reportsource.Claims)
+	claims, err := src.Claims(ctx, rec.Tenant, selfaudit.ReportTarget(rec.Report, rec.From), p.waited.Add(-e.cfg.ClaimTTL))
 	if err != nil {
 		return fmt.Errorf("read the period's claims: %w", err)
 	}

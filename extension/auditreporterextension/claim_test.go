@@ -2,6 +2,7 @@ package auditreporterextension
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"path/filepath"
 	"slices"
@@ -241,6 +242,83 @@ func TestTwoReportersWakingTogether(t *testing.T) {
 			assert.True(t, rec.DeliveredElsewhere)
 		})
 	}
+}
+
+// TestPassWaitsOnceForAllTenants: a pass over many tenants claims every due period first and
+// waits claim_wait once. A second reporter sharing the ledger wakes during that wait, claims
+// later and loses every period; the first sends them all.
+func TestPassWaitsOnceForAllTenants(t *testing.T) {
+	var tenants []string
+	for i := range 20 {
+		tenants = append(tenants, fmt.Sprintf("tenant%02d", i))
+	}
+	clock := &fakeClock{t: jan1Start.Add(12 * time.Hour)}
+	board := newClaimBoard()
+	start := func() (*claimHarness, *fakeSender) {
+		cfg := utcDaily(t)
+		cfg.Reports[0].Tenants = tenants
+		sender := &fakeSender{}
+		return withClaims(startHarness(t, cfg, clock, sender), board), sender
+	}
+	a, sentA := start()
+	b, sentB := start()
+	a.then = func() {
+		clock.Set(jan2.Add(time.Second))
+		b.exp.runDue(context.Background(), jan2.Add(time.Second))
+	}
+	a.runAt(jan2)
+
+	assert.Equal(t, []time.Duration{DefaultClaimWait}, a.waits(), "one wait for the whole pass")
+	assert.Equal(t, []time.Duration{DefaultClaimWait}, b.waits())
+	assert.Len(t, sentA.messages(), len(tenants))
+	assert.Empty(t, sentB.messages())
+	assert.Equal(t, len(tenants), b.logged("claimed by another reporter"))
+	for _, tenant := range tenants {
+		assert.Equal(t, []string{a.exp.instanceID, b.exp.instanceID}, board.claimsBy(tenant, jan1), tenant)
+		assert.True(t, board.delivered[tenant+" "+jan1], tenant)
+		rec, err := b.exp.loadRun(runKey("daily", tenant, jan1Start))
+		require.NoError(t, err)
+		assert.Nil(t, rec, "the loser records nothing")
+	}
+}
+
+// agingBoard is a claim board whose every Claims read is followed by a render and send that
+// take step on the fake clock.
+type agingBoard struct {
+	reportsource.Source
+	*claimBoard
+	clock *fakeClock
+	step  time.Duration
+}
+
+func (b agingBoard) Claims(ctx context.Context, tenant, target string, since time.Time) ([]reportsource.Claim, error) {
+	out, err := b.claimBoard.Claims(ctx, tenant, target, since)
+	b.clock.Set(b.clock.Now().Add(b.step))
+	return out, err
+}
+
+// TestAgedClaimsAreClaimedAgain: when the renders and sends of a pass use half the time
+// claim_ttl leaves after claim_wait, the periods not reached yet are claimed again, with one
+// more wait, rather than sent on a claim that may expire first.
+func TestAgedClaimsAreClaimedAgain(t *testing.T) {
+	tenants := []string{"t0", "t1", "t2", "t3"}
+	clock := &fakeClock{t: jan1Start.Add(12 * time.Hour)}
+	board := newClaimBoard()
+	cfg := utcDaily(t)
+	cfg.Reports[0].Tenants = tenants
+	sender := &fakeSender{}
+	h := withClaims(startHarness(t, cfg, clock, sender), board)
+	base := h.exp.source.(claimSource).Source
+	// Half the margin is 7m25s: two periods fit in a round.
+	h.exp.source = agingBoard{Source: base, claimBoard: board, clock: clock, step: 5 * time.Minute}
+	h.runAt(jan2)
+
+	assert.Len(t, sender.messages(), len(tenants))
+	assert.Equal(t, []time.Duration{DefaultClaimWait, DefaultClaimWait}, h.waits())
+	id := h.exp.instanceID
+	assert.Equal(t, []string{id}, board.claimsBy("t1", jan1))
+	assert.Equal(t, []string{id, id}, board.claimsBy("t2", jan1), "claimed again")
+	assert.Equal(t, []string{id, id}, board.claimsBy("t3", jan1))
 }
 
 // TestOwnClaimInvisibleSkips: when the reporter's own claim has not reached the source after

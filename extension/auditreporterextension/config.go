@@ -77,9 +77,9 @@ type Config struct {
 	ClaimWait time.Duration `mapstructure:"claim_wait"`
 
 	// ClaimTTL is how long a claim counts: a reporter that claimed a period and died without
-	// delivering it holds the period this long. It must exceed claim_wait and the longest
-	// render and send, or a second reporter may claim the period while the first one is still
-	// sending it. Default 15m.
+	// delivering it holds the period this long. It must exceed claim_wait plus twice the
+	// longest render and send (a pass claims again what it reaches after half the rest), or a
+	// second reporter may claim the period while the first one is still sending it. Default 15m.
 	ClaimTTL time.Duration `mapstructure:"claim_ttl"`
 
 	// Exports enables the on-demand export API ("Generate log file") under /api/v1/exports on

@@ -217,94 +217,164 @@ func (e *reporter) nextDue(r *report, now time.Time) time.Time {
 // runDue delivers every due period of every report and tenant that is not yet sent: the
 // newest max_catch_up settled fire times since the report was first configured. A failed
 // period is retried on the next pass.
+//
+// It goes in rounds, so that a pass waits claim_wait once rather than once per period: each
+// round takes the oldest period not yet sent of every report and tenant, claims them all,
+// waits, then renders and sends each. A tenant whose period is not sent waits for it: sending
+// a later period first would order its manifest chain against the periods.
 func (e *reporter) runDue(ctx context.Context, now time.Time) {
 	e.runMu.Lock()
 	defer e.runMu.Unlock()
 	maxCatchUp := orDefault(e.cfg.MaxCatchUp, DefaultMaxCatchUp)
+	var runs []*tenantRun
 	for _, r := range e.reports {
 		first, ok := e.recoverFirstSeen(ctx, r, now, maxCatchUp)
 		if !ok {
 			continue
 		}
-		fires := r.sched.DueFires(first, e.settled(now), maxCatchUp)
-		// A tenant whose period failed waits for it: sending a later period first would
-		// order its manifest chain against the periods.
-		failed := map[string]bool{}
-		for _, fire := range fires {
+		if fires := r.sched.DueFires(first, e.settled(now), maxCatchUp); len(fires) > 0 {
 			for _, tenant := range r.tenants {
-				if ctx.Err() != nil {
-					return
-				}
-				if failed[tenant] {
-					continue
-				}
-				runID, err := e.deliver(ctx, r, tenant, fire)
-				switch {
-				case errors.Is(err, errNotClaimed):
-					// Left to another reporter on this pass; the tenant's later periods wait
-					// too, so that the two reporters do not interleave its periods.
-					failed[tenant] = true
-				case err != nil:
-					failed[tenant] = true
-					e.telemetry.AuditReportRuns.Add(ctx, 1, runAttrs(r.name, resultFailure))
-					from, _ := r.sched.Window(fire)
-					e.emitDelivery(ctx, r.name, tenant, from, runID, audit.OutcomeFailure)
-					e.logger.Warn("report delivery failed; retried on the next pass",
-						zap.String("report", r.name), zap.String("tenant", tenant), zap.Time("fire", fire), zap.Error(err))
-				}
+				runs = append(runs, &tenantRun{r: r, tenant: tenant, fires: fires})
+			}
+		}
+	}
+	for {
+		var batch []*pendingRun
+		for _, tr := range runs {
+			if p := e.nextPending(ctx, tr); p != nil {
+				batch = append(batch, p)
+			}
+		}
+		if len(batch) == 0 || ctx.Err() != nil {
+			return
+		}
+		if err := e.claimAll(ctx, batch); err != nil {
+			if ctx.Err() != nil {
+				return
+			}
+			for _, p := range batch {
+				e.failed(ctx, p, err)
+			}
+			continue
+		}
+		for i, p := range batch {
+			if ctx.Err() != nil {
+				return
+			}
+			// The rest of the round is claimed again in the next one rather than sent on an
+			// aged claim that may expire, for the other reporters, before the send.
+			if i > 0 && e.claimAged(p) {
+				break
+			}
+			err := e.deliver(ctx, p)
+			switch {
+			case err == nil:
+				p.fires = p.fires[1:]
+			case errors.Is(err, errNotClaimed):
+				// Left to another reporter on this pass; the tenant's later periods wait
+				// too, so that the two reporters do not interleave its periods.
+				p.fires = nil
+			default:
+				e.failed(ctx, p, err)
 			}
 		}
 	}
 }
 
-// deliver renders (unless already rendered) and sends one period of one tenant, recording
-// each step in the ledger, and returns the run id. A period already sent, by this reporter
-// or, as the source's distributed ledger tells, by another, is a no-op. With a source that
-// keeps claims, the period is claimed first; errNotClaimed means another reporter holds it.
-func (e *reporter) deliver(ctx context.Context, r *report, tenant string, fire time.Time) (string, error) {
-	from, to := r.sched.Window(fire)
-	key := runKey(r.name, tenant, from)
-	rec, err := e.loadRun(key)
-	if err != nil {
-		return "", err
+// tenantRun is one report and tenant of a pass, with its due periods not handled yet.
+type tenantRun struct {
+	r      *report
+	tenant string
+	fires  []time.Time
+}
+
+// pendingRun is the period of a tenantRun that a round delivers: its first fire.
+type pendingRun struct {
+	*tenantRun
+	key string
+	rec *runRecord
+	// waited is when the wait after the period's claim ended; zero without a claim.
+	waited time.Time
+}
+
+// nextPending returns the oldest period of tr that is not sent, by this reporter or, as the
+// source's distributed ledger tells, by another; those before it are dropped from tr.
+func (e *reporter) nextPending(ctx context.Context, tr *tenantRun) *pendingRun {
+	for len(tr.fires) > 0 && ctx.Err() == nil {
+		from, to := tr.r.sched.Window(tr.fires[0])
+		p := &pendingRun{tenantRun: tr, key: runKey(tr.r.name, tr.tenant, from)}
+		rec, err := e.loadRun(p.key)
+		if err != nil {
+			e.failed(ctx, p, err)
+			return nil
+		}
+		if rec == nil {
+			rec = &runRecord{State: statePending, ID: reportengine.NewID(), Report: tr.r.name, Tenant: tr.tenant, From: from, To: to}
+		}
+		p.rec = rec
+		if rec.State != stateSent {
+			done, err := e.deliveredElsewhere(ctx, p.key, rec)
+			if err != nil {
+				e.failed(ctx, p, err)
+				return nil
+			}
+			if !done {
+				return p
+			}
+		}
+		tr.fires = tr.fires[1:]
 	}
-	if rec != nil && rec.State == stateSent {
-		return rec.ID, nil
+	return nil
+}
+
+// failed records a failed period and holds the tenant's later periods for this pass.
+func (e *reporter) failed(ctx context.Context, p *pendingRun, err error) {
+	fire := p.fires[0]
+	p.fires = nil
+	runID := ""
+	if p.rec != nil {
+		runID = p.rec.ID
 	}
-	if rec == nil {
-		rec = &runRecord{State: statePending, ID: reportengine.NewID(), Report: r.name, Tenant: tenant, From: from, To: to}
-	}
-	if done, err := e.deliveredElsewhere(ctx, key, rec); done || err != nil {
-		return rec.ID, err
-	}
-	if err := e.claim(ctx, rec); err != nil {
-		return rec.ID, err
+	from, _ := p.r.sched.Window(fire)
+	e.telemetry.AuditReportRuns.Add(ctx, 1, runAttrs(p.r.name, resultFailure))
+	e.emitDelivery(ctx, p.r.name, p.tenant, from, runID, audit.OutcomeFailure)
+	e.logger.Warn("report delivery failed; retried on the next pass",
+		zap.String("report", p.r.name), zap.String("tenant", p.tenant), zap.Time("fire", fire), zap.Error(err))
+}
+
+// deliver renders (unless already rendered) and sends the pending period p, recording each
+// step in the ledger. With a source that keeps claims, the period was claimed by claimAll;
+// errNotClaimed means another reporter holds it.
+func (e *reporter) deliver(ctx context.Context, p *pendingRun) error {
+	r, key, rec := p.r, p.key, p.rec
+	if err := e.checkClaim(ctx, p); err != nil {
+		return err
 	}
 	if rec.State != stateRendered || !e.filesPresent(rec) {
 		if err := e.render(ctx, r, rec); err != nil {
-			return rec.ID, fmt.Errorf("render: %w", err)
+			return fmt.Errorf("render: %w", err)
 		}
 		if err := e.putRun(key, rec); err != nil {
-			return rec.ID, fmt.Errorf("ledger: %w", err)
+			return fmt.Errorf("ledger: %w", err)
 		}
 	}
 	sealed, err := e.sealManifests(r, rec)
 	if err != nil {
-		return rec.ID, fmt.Errorf("manifest: %w", err)
+		return fmt.Errorf("manifest: %w", err)
 	}
 	if sealed {
 		if err := e.putRun(key, rec); err != nil {
-			return rec.ID, fmt.Errorf("ledger: %w", err)
+			return fmt.Errorf("ledger: %w", err)
 		}
 	}
 	msg, err := e.buildMessage(r, rec)
 	if err != nil {
-		return rec.ID, err
+		return err
 	}
 	// Asked again right before sending: another reporter may have sent the period while
 	// this one rendered it.
 	if done, err := e.deliveredElsewhere(ctx, key, rec); done || err != nil {
-		return rec.ID, err
+		return err
 	}
 	rec.Attempts++
 	if err := reportengine.Send(ctx, e.sender, msg, e.cfg.RetryOnFailure, e.sleep); err != nil {
@@ -312,17 +382,17 @@ func (e *reporter) deliver(ctx context.Context, r *report, tenant string, fire t
 		if perr := e.putRun(key, rec); perr != nil {
 			err = errors.Join(err, perr)
 		}
-		return rec.ID, err
+		return err
 	}
 	rec.State, rec.SentAt, rec.LastError = stateSent, e.now().UTC(), ""
 	if err := e.putRun(key, rec); err != nil {
 		// The message went out; the next pass resends it with the same Message-ID.
-		return rec.ID, fmt.Errorf("ledger after send: %w", err)
+		return fmt.Errorf("ledger after send: %w", err)
 	}
 	e.telemetry.AuditReportRuns.Add(ctx, 1, runAttrs(r.name, resultSuccess))
 	e.telemetry.AuditReportLastSuccessTimestamp.Record(ctx, rec.SentAt.Unix(), metric.WithAttributes(attribute.String("report", r.name)))
-	e.emitDelivery(ctx, r.name, tenant, from, rec.ID, audit.OutcomeSuccess)
-	return rec.ID, nil
+	e.emitDelivery(ctx, r.name, rec.Tenant, rec.From, rec.ID, audit.OutcomeSuccess)
+	return nil
 }
 
 // deliveredElsewhere asks the source's distributed ledger (reportsource.Deliveries), when it
