@@ -962,7 +962,11 @@ func (l *lokiSource) get(ctx context.Context, tenant, path string, q url.Values)
 		}
 		var le *LokiError
 		retryable := !errors.As(err, &le) || le.StatusCode == http.StatusTooManyRequests || le.StatusCode >= 500
-		if ctx.Err() != nil || !retryable || attempt >= len(l.backoff) {
+		if ctx.Err() != nil {
+			// The caller gave up: say so, whatever the last answer was.
+			return nil, fmt.Errorf("loki %s: %w", path, errors.Join(ctx.Err(), err))
+		}
+		if !retryable || attempt >= len(l.backoff) {
 			return nil, fmt.Errorf("loki %s: %w", path, err)
 		}
 		t := time.NewTimer(max(l.backoff[attempt], min(retryAfter, maxRetryAfter)))
